@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ from scipy.sparse import csgraph
 
 from planner.errors import InputError
 from planner.network import ModeNetwork, adjacency_csr
+from planner.report import write_csv
 from planner.snapping import SnappedSites
 
 log = logging.getLogger(__name__)
@@ -343,24 +345,15 @@ class TravelTimeMatrix:
         stats = f", median {np.median(off) / 60:.1f} min, max {off.max() / 60:.1f} min" if off.size else ""
         return f"{self.mode} matrix {n}x{n}{stats}; {int((~self.reachable).sum())} unreachable pairs"
 
-    def to_csv(self, path: str) -> None:
-        """Write the matrix (seconds; empty cell for unreachable) atomically."""
-        import io
-
-        from planner.osm import atomic_write_bytes
-
-        buf = io.StringIO()
-        buf.write("from\\to," + ",".join(_csv_cell(s) for s in self.site_ids) + "\n")
+    def to_csv(self, path: str | Path) -> Path:
+        """Write the matrix in seconds, an empty cell where unreachable, atomically."""
+        rows = []
         for i, sid in enumerate(self.site_ids):
-            row = ["" if not ok else f"{v:.1f}" for v, ok in zip(self.travel_time_s[i], self.reachable[i], strict=True)]
-            buf.write(_csv_cell(sid) + "," + ",".join(row) + "\n")
-        atomic_write_bytes(path, buf.getvalue().encode())
-
-
-def _csv_cell(text: str) -> str:
-    if any(c in text for c in ',"\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+            row: dict[str, object] = {"from_site": sid}
+            for j, tid in enumerate(self.site_ids):
+                row[tid] = f"{self.travel_time_s[i, j]:.1f}" if self.reachable[i, j] else ""
+            rows.append(row)
+        return write_csv(path, rows, ["from_site", *self.site_ids])
 
 
 def travel_time_matrix(graph: SiteGraph, *, threads: int | None = None) -> TravelTimeMatrix:

@@ -81,6 +81,26 @@ class SnappedSites:
         """Ids of the sites that are on the network, in input order."""
         return tuple(s for s, ok in zip(self.site_ids, self.snapped, strict=True) if ok)
 
+    def report_rows(self) -> list[dict[str, str]]:
+        """One row per site: snapped or rejected, distance, and the reason if rejected."""
+        reasons = {r.site_id: r for r in self.rejections}
+        rows = []
+        for k, sid in enumerate(self.site_ids):
+            rej = reasons.get(sid)
+            rows.append(
+                {
+                    "site_id": sid,
+                    "mode": self.mode,
+                    "status": "snapped" if self.snapped[k] else "rejected",
+                    "snap_distance_m": f"{self.snap_distance_m[k]:.1f}" if self.snapped[k] else "",
+                    "snap_x_m": f"{self.snap_x_m[k]:.1f}" if self.snapped[k] else "",
+                    "snap_y_m": f"{self.snap_y_m[k]:.1f}" if self.snapped[k] else "",
+                    "nearest_road_m": "" if rej is None or rej.nearest_road_m is None else f"{rej.nearest_road_m:.1f}",
+                    "reason": rej.reason if rej else "",
+                }
+            )
+        return rows
+
     def summary(self) -> str:
         """One line: how many snapped, how far, how many rejected."""
         n_ok = int(self.snapped.sum())

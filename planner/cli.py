@@ -1,0 +1,169 @@
+"""The ``planner`` command: a thin layer over the pipeline modules.
+
+Planner errors become one clean line on stderr and exit code 2; anything else is a bug and
+keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from planner.errors import PlannerError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CACHE = Path(".planner-cache")
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+class PlannerFailure(click.ClickException):
+    """A planner error shown as one clean line, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]  # noqa: ANN001
+        """Print ``error: <message>`` on stderr."""
+        click.echo(f"error: {self.message}", err=True)
+
+
+class PlannerGroup(click.Group):
+    """Turns :class:`PlannerError` from any command into :class:`PlannerFailure`."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command."""
+        try:
+            return super().invoke(ctx)
+        except PlannerError as exc:
+            log.debug("planner error", exc_info=True)
+            raise PlannerFailure(str(exc)) from exc
+
+
+@click.group(cls=PlannerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.version_option(package_name="patrol-planner")
+def cli(verbose: int) -> None:
+    """Plan funded police patrols on the real road network.
+
+    Start with `planner demo`, which needs no download and writes its results under out/demo.
+    """
+    _setup_logging(verbose)
+
+
+def _boundary(boundary: Path | None, boundary_name: str | None):  # type: ignore[no-untyped-def]  # noqa: ANN202
+    if boundary is None:
+        if boundary_name is not None:
+            raise click.UsageError("--boundary-name needs --boundary FILE")
+        return None
+    from planner.network import read_boundary
+
+    return read_boundary(boundary, name=boundary_name)
+
+
+_source_options = [
+    click.argument("source", type=click.Path(path_type=Path)),
+    click.option("--boundary", type=click.Path(path_type=Path), help="Force boundary file (GeoJSON/GPKG) to clip to."),
+    click.option("--boundary-name", help="Feature to pick from the boundary file, e.g. 'Leicestershire'."),
+    click.option("--buffer-m", type=float, default=500.0, show_default=True, help="Margin kept around the boundary."),
+    click.option("--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True, help="Normalised network cache."),
+]
+
+
+def source_options(func):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN201
+    """Attach the road-source arguments shared by several commands."""
+    for opt in reversed(_source_options):
+        func = opt(func)
+    return func
+
+
+def _load(source: Path, boundary: Path | None, boundary_name: str | None, buffer_m: float, cache_dir: Path):  # type: ignore[no-untyped-def]  # noqa: ANN202
+    from planner.network import load_network
+
+    return load_network(source, boundary_m=_boundary(boundary, boundary_name), buffer_m=buffer_m, cache_dir=cache_dir)
+
+
+@cli.command()
+@source_options
+@click.option("--save", type=click.Path(path_type=Path), help="Also save the normalised network (.npz).")
+def network(source: Path, boundary: Path | None, boundary_name: str | None, buffer_m: float, cache_dir: Path, save: Path | None) -> None:
+    """Load and normalise a road network (PBF, OSM XML, GraphML or .npz) and report it."""
+    from planner.network import write_network
+
+    net = _load(source, boundary, boundary_name, buffer_m, cache_dir)
+    click.echo(net.summary())
+    if save is not None:
+        write_network(net, save)
+        click.echo(f"saved {save}")
+
+
+@cli.command()
+@source_options
+@click.option("--sites", "sites_path", required=True, type=click.Path(path_type=Path), help="Sites (.csv, .geojson, .gpkg).")
+@click.option("--mode", type=click.Choice(["car", "foot"]), multiple=True, default=["car", "foot"], show_default=True)
+@click.option("--max-snap-m", type=float, default=300.0, show_default=True, help="Farthest a site may be from a road.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out/matrix"), show_default=True)
+def matrix(
+    source: Path,
+    boundary: Path | None,
+    boundary_name: str | None,
+    buffer_m: float,
+    cache_dir: Path,
+    sites_path: Path,
+    mode: tuple[str, ...],
+    max_snap_m: float,
+    out_dir: Path,
+) -> None:
+    """Snap sites to the network and write travel-time matrices and a snap report."""
+    from planner.pipeline import snap_and_matrix
+    from planner.sites import read_site_points
+
+    net = _load(source, boundary, boundary_name, buffer_m, cache_dir)
+    sites = read_site_points(sites_path)
+    result = snap_and_matrix(net, sites, modes=mode, max_snap_m=max_snap_m, out_dir=out_dir)
+    click.echo(result.summary())
+
+
+@cli.command()
+@click.option("--profile", type=click.Choice(["town", "county"]), default="town", show_default=True)
+@click.option("--nodes", type=int, default=2000, show_default=True, help="Target intersections in the car network.")
+@click.option("--seed", type=int, required=True, help="Random seed (always explicit).")
+@click.option("--name", default="Northby", show_default=True, help="Fictional place name.")
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path), help="Output .osm.pbf, .osm or .osm.bz2.")
+def synth(profile: str, nodes: int, seed: int, name: str, out_path: Path) -> None:
+    """Generate a synthetic UK-like road network and write it as OpenStreetMap data."""
+    from planner.osm import write_osm_pbf, write_osm_xml
+    from planner.synthetic import generate_network
+
+    ways = generate_network(profile=profile, n_nodes=nodes, seed=seed, name=name)
+    if out_path.name.endswith(".pbf"):
+        write_osm_pbf(ways, out_path)
+    else:
+        write_osm_xml(ways, out_path)
+    click.echo(f"wrote {out_path}: {ways.n_ways:,} ways, {ways.n_nodes:,} nodes ({profile}, seed {seed})")
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out/demo"), show_default=True)
+@click.option("--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True)
+def demo(out_dir: Path, cache_dir: Path) -> None:
+    """Run the planner on the built-in synthetic demo town (no download needed)."""
+    from planner.demo import run_demo
+
+    result = run_demo(out_dir=out_dir, cache_dir=cache_dir)
+    click.echo(result.summary())
+
+
+def main() -> None:
+    """Console entry point."""
+    cli()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
