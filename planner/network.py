@@ -34,7 +34,6 @@ import networkx as nx
 import numpy as np
 import pyproj
 import shapely
-from shapely import ops as shapely_ops
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -388,6 +387,9 @@ class ModeNetwork:
                 line = lines[self.edge_segment[e]]
                 attrs["geometry"] = shapely.reverse(line) if self.edge_reversed[e] else line
             g.add_edge(int(self.edge_u[e]), int(self.edge_v[e]), **attrs)
+        import osmnx as ox  # only for its street count, which its stats functions expect
+
+        nx.set_node_attributes(g, ox.stats.count_streets_per_node(g), name="street_count")
         return g
 
 
@@ -862,11 +864,9 @@ def download_network(
     try:
         if place is not None:
             polygon_wgs84 = ox.geocode_to_gdf(place).geometry.union_all()
-        boundary_m = shapely_ops.transform(_TO_BNG.transform, polygon_wgs84)
-        query_area = shapely_ops.transform(
-            pyproj.Transformer.from_crs(27700, 4326, always_xy=True).transform,
-            shapely.buffer(boundary_m, buffer_m),
-        )
+        boundary_m = shapely.transform(polygon_wgs84, _TO_BNG.transform, interleaved=False)
+        to_wgs = pyproj.Transformer.from_crs(27700, 4326, always_xy=True)
+        query_area = shapely.transform(shapely.buffer(boundary_m, buffer_m), to_wgs.transform, interleaved=False)
         # osmnx's public graph builders drop the tags we need (foot, motor_vehicle...), so ask
         # its Overpass client for raw highway ways and normalise them like a file extract.
         from osmnx import _overpass
