@@ -32,6 +32,9 @@ from planner.snapping import SnappedSites
 
 log = logging.getLogger(__name__)
 
+#: A site snapped this close to a junction is treated as at the junction, metres.
+AT_NODE_M = 1.0
+
 
 # ----------------------------------------------------------------------------- kernels
 
@@ -235,12 +238,34 @@ class SiteGraph:
                 ]
                 for pa, pb, fa, fb, mask in pieces:
                     w = (fb - fa)[mask] * tt[mask]
-                    if forward:
-                        us.append(pa[mask]), vs.append(pb[mask]), f0s.append(fa[mask]), f1s.append(fb[mask])
-                    else:
-                        us.append(pb[mask]), vs.append(pa[mask]), f0s.append(fb[mask]), f1s.append(fa[mask])
+                    if not forward:  # travel from the chain's far end back to its start
+                        pa, pb, fa, fb = pb, pa, fb, fa
+                    us.append(pa[mask])
+                    vs.append(pb[mask])
+                    f0s.append(fa[mask])
+                    f1s.append(fb[mask])
                     ws.append(w)
                     segs.append(seg_o[mask])
+        # A site at a junction is at the junction, whichever segment it was snapped to: tie it
+        # to the node both ways, or a one-way segment would force a detour through itself.
+        seg_len_m = shapely.length(net.segment_lines()[seg]) if len(seg) else np.empty(0)
+        for at_end, frac_end in ((frac * seg_len_m <= AT_NODE_M, 0.0), ((1 - frac) * seg_len_m <= AT_NODE_M, 1.0)):
+            if not at_end.any():
+                continue
+            e = np.where(net.seg_fwd_edge[seg] >= 0, net.seg_fwd_edge[seg], net.seg_bwd_edge[seg])
+            # Node at this end: the stored start is the forward edge's u or the backward edge's v.
+            fwd = net.seg_fwd_edge[seg] >= 0
+            start = np.where(fwd, net.edge_u[np.maximum(e, 0)], net.edge_v[np.maximum(e, 0)])
+            end = np.where(fwd, net.edge_v[np.maximum(e, 0)], net.edge_u[np.maximum(e, 0)])
+            node = start if frac_end == 0.0 else end
+            sel = at_end & (e >= 0)
+            k = int(sel.sum())
+            us.extend([node[sel].astype(np.int64), site_node[sel]])
+            vs.extend([site_node[sel], node[sel].astype(np.int64)])
+            ws.extend([np.zeros(k), np.zeros(k)])
+            segs.extend([seg[sel], seg[sel]])
+            f0s.extend([np.full(k, frac_end), np.full(k, frac_end)])
+            f1s.extend([np.full(k, frac_end), np.full(k, frac_end)])
         aug_u = np.concatenate(us)
         aug_v = np.concatenate(vs)
         aug_w = np.concatenate(ws)
