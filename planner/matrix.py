@@ -40,12 +40,14 @@ AT_NODE_M = 1.0
 
 
 @numba.njit(cache=True, nogil=True)
-def _dijkstra_one(indptr, indices, weights, src, target_pos, n_targets, out_row, dist, settled, heap_d, heap_n):  # type: ignore[no-untyped-def]  # noqa: ANN001
-    n = len(indptr) - 1
-    for i in range(n):
-        dist[i] = np.inf
-        settled[i] = False
+def _dijkstra_one(indptr, indices, weights, src, target_pos, n_targets, out_row, dist, touched, heap_d, heap_n):  # type: ignore[no-untyped-def]  # noqa: ANN001
+    # ``dist`` is +inf everywhere on entry and is restored on exit, touching only the nodes
+    # reached: an early-stopping search then costs what it explores, not the graph's size.
+    # A node is settled when its distance is negated (-0.0 marks the source itself).
+    n_touched = 0
     dist[src] = 0.0
+    touched[n_touched] = src
+    n_touched += 1
     heap_d[0] = 0.0
     heap_n[0] = src
     size = 1
@@ -72,9 +74,8 @@ def _dijkstra_one(indptr, indices, weights, src, target_pos, n_targets, out_row,
                     break
             heap_d[i] = last_d
             heap_n[i] = last_n
-        if settled[u]:
-            continue
-        settled[u] = True
+        if d > dist[u]:
+            continue  # a stale heap entry: u was reached more cheaply since
         if target_pos[u] >= 0:
             out_row[target_pos[u]] = d
             found += 1
@@ -84,6 +85,9 @@ def _dijkstra_one(indptr, indices, weights, src, target_pos, n_targets, out_row,
             v = indices[k]
             nd = d + weights[k]
             if nd < dist[v]:
+                if dist[v] == np.inf:
+                    touched[n_touched] = v
+                    n_touched += 1
                 dist[v] = nd
                 i = size
                 size += 1
@@ -97,6 +101,8 @@ def _dijkstra_one(indptr, indices, weights, src, target_pos, n_targets, out_row,
                         break
                 heap_d[i] = nd
                 heap_n[i] = v
+    for i in range(n_touched):
+        dist[touched[i]] = np.inf
 
 
 @numba.njit(parallel=True, cache=True)
@@ -112,12 +118,12 @@ def _dijkstra_many(indptr, indices, weights, sources, targets, n_threads):  # ty
     bounds = np.linspace(0, len(sources), n_threads + 1).astype(np.int64)
     m = len(indices)
     for t in numba.prange(n_threads):
-        dist = np.empty(n)
-        settled = np.empty(n, np.bool_)
+        dist = np.full(n, np.inf)
+        touched = np.empty(n, np.int32)
         heap_d = np.empty(m + 1)
-        heap_n = np.empty(m + 1, np.int64)
+        heap_n = np.empty(m + 1, np.int32)
         for s in range(bounds[t], bounds[t + 1]):
-            _dijkstra_one(indptr, indices, weights, sources[s], target_pos, n_unique, out[s], dist, settled, heap_d, heap_n)
+            _dijkstra_one(indptr, indices, weights, sources[s], target_pos, n_unique, out[s], dist, touched, heap_d, heap_n)
     return out
 
 
@@ -144,7 +150,7 @@ def dijkstra_many(
     numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
     out = _dijkstra_many(
         graph.indptr.astype(np.int64),
-        graph.indices.astype(np.int64),
+        graph.indices.astype(np.int32),
         graph.data.astype(np.float64),
         sources,
         targets,
