@@ -1,0 +1,74 @@
+"""The planner command, through click's runner (planner.cli)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from planner.cli import cli
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    """Invoke the CLI; return exit code, stdout and stderr."""
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_help_lists_commands() -> None:
+    """`planner --help` lists every command."""
+    code, out, _ = run("--help")
+    assert code == 0
+    for command in ("demo", "network", "matrix", "synth"):
+        assert command in out
+
+
+def test_network_command(leeds_pbf: Path, tmp_path: Path) -> None:
+    """`planner network` reports both modes and can save the normalised network."""
+    code, out, _ = run("network", str(leeds_pbf), "--cache-dir", str(tmp_path / "c"), "--save", str(tmp_path / "n.npz"))
+    assert code == 0
+    assert "car:" in out and "foot:" in out
+    assert (tmp_path / "n.npz").exists()
+    code, out2, _ = run("network", str(tmp_path / "n.npz"))
+    assert code == 0 and out2.splitlines()[1] == out.splitlines()[1]
+
+
+def test_missing_file_is_one_clean_line(tmp_path: Path) -> None:
+    """A missing input gives exit code 2 and one line naming the file, no traceback."""
+    code, out, err = run("network", str(tmp_path / "missing.osm.pbf"))
+    assert code == 2
+    assert err.strip().count("\n") == 0
+    assert err.startswith("error: ") and "missing.osm.pbf" in err and "Traceback" not in err
+
+
+def test_matrix_command_writes_reports(rutland_pbf: Path, tmp_path: Path) -> None:
+    """`planner matrix` writes a snap report with every site and a matrix per mode."""
+    sites = tmp_path / "sites.csv"
+    sites.write_text(
+        "site_id,name,lon,lat\n"
+        "castle,Oakham Castle,-0.7296,52.6705\n"
+        "market,Uppingham market,-0.7231,52.5866\n"
+        "lake,Rutland Water,-0.625,52.655\n"
+        "unknown,Postcode only,,\n"
+    )
+    out = tmp_path / "out"
+    code, stdout, _ = run("matrix", str(rutland_pbf), "--sites", str(sites), "--out", str(out), "--cache-dir", str(tmp_path / "c"))
+    assert code == 0, stdout
+    with (out / "snap_report.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 8  # 4 sites x 2 modes
+    assert {r["site_id"] for r in rows if r["status"] == "rejected"} >= {"lake", "unknown"}
+    with (out / "matrix_car.csv").open() as fh:
+        matrix = list(csv.reader(fh))
+    assert matrix[0] == ["from_site", "castle", "market"]
+    assert float(matrix[1][2]) > 300  # Oakham to Uppingham is more than five minutes
+
+
+def test_bad_site_file_names_row(rutland_pbf: Path, tmp_path: Path) -> None:
+    """A bad coordinate in the site file is reported with file, row and field."""
+    sites = tmp_path / "sites.csv"
+    sites.write_text("site_id,lon,lat\na,-0.7,52.6\nb,west,52.6\n")
+    code, _, err = run("matrix", str(rutland_pbf), "--sites", str(sites), "--cache-dir", str(tmp_path / "c"))
+    assert code == 2
+    assert "sites.csv, row 2, field 'lon'" in err
