@@ -1,0 +1,416 @@
+"""Force-area configuration: one TOML file per force, loaded into typed, validated objects.
+
+A full, commented example is ``data/demo/force.toml``; README.md documents every key. Unknown
+keys, impossible values and missing files are rejected with a message that names the key and
+says what is allowed. Relative paths in the file are relative to the file's folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from planner.errors import InputError
+
+log = logging.getLogger(__name__)
+
+LONDON = ZoneInfo("Europe/London")
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+SiteKind = Literal[
+    "mp_office",
+    "mp_surgery",
+    "mp_home",
+    "place_of_worship",
+    "community_centre",
+    "protest",
+    "event",
+    "hotspot",
+]
+SITE_KINDS: tuple[str, ...] = SiteKind.__args__  # type: ignore[attr-defined]
+MP_KINDS = frozenset({"mp_office", "mp_surgery", "mp_home"})
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def parse_hhmm(value: str) -> dt.time:
+    """``"07:00"`` -> ``time(7, 0)``; ``"24:00"`` is not a time of day (use ``"00:00"``)."""
+    try:
+        hours, minutes = value.split(":")
+        return dt.time(int(hours), int(minutes))
+    except (ValueError, AttributeError):
+        raise ValueError(f"{value!r} is not a time of day; write HH:MM, e.g. '07:00'") from None
+
+
+class ShiftConfig(_Model):
+    """A shift pattern; ``end`` at or before ``start`` means it ends the next day."""
+
+    name: str = Field(min_length=1)
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _time(cls, v: str) -> str:
+        parse_hhmm(v)
+        return v
+
+    @property
+    def start_time(self) -> dt.time:
+        """Local start time."""
+        return parse_hhmm(self.start)
+
+    @property
+    def end_time(self) -> dt.time:
+        """Local end time (next day if not after the start)."""
+        return parse_hhmm(self.end)
+
+    @model_validator(mode="after")
+    def _not_zero(self) -> ShiftConfig:
+        if self.start == self.end:
+            raise ValueError(f"shift {self.name!r} starts and ends at {self.start}; a 24-hour shift is not allowed")
+        return self
+
+
+class LocationConfig(_Model):
+    """A point given as lon/lat (WGS84) or easting/northing (EPSG:27700)."""
+
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    easting: float | None = None
+    northing: float | None = None
+
+    @model_validator(mode="after")
+    def _one_pair(self) -> LocationConfig:
+        has_ll = self.lon is not None and self.lat is not None
+        has_en = self.easting is not None and self.northing is not None
+        if has_ll == has_en:
+            raise ValueError("give either lon and lat (WGS84) or easting and northing (EPSG:27700), not both or neither")
+        return self
+
+
+class StationConfig(LocationConfig):
+    """A police station: where unit-shifts start and end."""
+
+    id: str = Field(min_length=1)
+    name: str = ""
+
+
+class UnitConfig(_Model):
+    """A patrol unit: officers crewing one car or walking one beat together."""
+
+    id: str = Field(min_length=1)
+    mode: Literal["car", "foot"]
+    officers: int = Field(ge=1, le=12)
+    station: str
+    shifts: list[str] = Field(min_length=1)
+    days: list[Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]] = Field(default_factory=lambda: list(DAY_NAMES))
+
+
+class SyntheticAreaConfig(_Model):
+    """The built-in synthetic network (demo and benchmarks)."""
+
+    profile: Literal["town", "county"] = "town"
+    seed: int
+    nodes: int = Field(default=3000, ge=200, le=600_000)
+    name: str = "Northby"
+
+
+class DownloadAreaConfig(_Model):
+    """Roads downloaded with osmnx (needs the internet once, then cached)."""
+
+    place: str | None = None
+    use_boundary: bool = False
+
+
+class AreaConfig(_Model):
+    """Where the roads come from, and the force boundary."""
+
+    network: str | None = None
+    synthetic: SyntheticAreaConfig | None = None
+    download: DownloadAreaConfig | None = None
+    boundary: str | None = None
+    boundary_name: str | None = None
+    buffer_m: float = Field(default=500.0, ge=0, le=20_000)
+    max_snap_m: float = Field(default=300.0, gt=0, le=5_000)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AreaConfig:
+        given = [k for k in ("network", "synthetic", "download") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one road source: network = 'roads.osm.pbf' (or .osm, .osm.bz2, "
+                f".graphml, .npz), [area.synthetic], or [area.download]; got {given or 'none'}"
+            )
+        if self.download is not None and self.download.place is None and not self.download.use_boundary:
+            raise ValueError("[area.download] needs place = '...' or use_boundary = true")
+        if self.boundary_name is not None and self.boundary is None:
+            raise ValueError("boundary_name needs boundary = 'file.geojson'")
+        return self
+
+
+class WeekConfig(_Model):
+    """The week to plan: an ISO week (``2026-W49``) or the date of its Monday."""
+
+    iso_week: str | None = None
+    start_date: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> WeekConfig:
+        if (self.iso_week is None) == (self.start_date is None):
+            raise ValueError("give exactly one of iso_week = '2026-W49' or start_date = 2026-11-30")
+        if self.iso_week is not None:
+            try:
+                dt.date.fromisoformat(self.iso_week + "-1")
+            except ValueError:
+                raise ValueError(f"iso_week {self.iso_week!r} is not an ISO week; write e.g. '2026-W49'") from None
+        elif self.start_date is not None and self.start_date.weekday() != 0:
+            raise ValueError(f"start_date {self.start_date} is a {DAY_NAMES[self.start_date.weekday()]}; planning weeks start on a Monday")
+        return self
+
+    @property
+    def monday(self) -> dt.date:
+        """The week's Monday."""
+        if self.iso_week is not None:
+            return dt.date.fromisoformat(self.iso_week + "-1")
+        assert self.start_date is not None
+        return self.start_date
+
+    @property
+    def days(self) -> list[dt.date]:
+        """Monday to Sunday."""
+        return [self.monday + dt.timedelta(days=i) for i in range(7)]
+
+    @property
+    def start(self) -> dt.datetime:
+        """Monday 00:00 Europe/London, as an aware UTC datetime."""
+        return dt.datetime.combine(self.monday, dt.time(0), tzinfo=LONDON).astimezone(dt.UTC)
+
+    @property
+    def end(self) -> dt.datetime:
+        """The next Monday 00:00 Europe/London in UTC (6 d 23 h or 7 d 1 h after a clock change)."""
+        return dt.datetime.combine(self.monday + dt.timedelta(days=7), dt.time(0), tzinfo=LONDON).astimezone(dt.UTC)
+
+    @property
+    def label(self) -> str:
+        """ISO week label, e.g. ``2026-W49``."""
+        year, week, _ = self.monday.isocalendar()
+        return f"{year}-W{week:02d}"
+
+
+class BudgetConfig(_Model):
+    """The communities fund's money for this force and week."""
+
+    pounds_per_week: float = Field(ge=0)
+    cost_per_officer_hour: float = Field(gt=0, le=1000)
+
+
+class SolverConfig(_Model):
+    """Optimiser settings. The seed is always explicit so plans are reproducible."""
+
+    time_limit_s: float = Field(default=30.0, gt=0, le=24 * 3600)
+    seed: int
+
+
+class KindDemandConfig(_Model):
+    """Default demand of one site kind (each may be overridden per site)."""
+
+    visits_per_week: int = Field(ge=0, le=100)
+    dwell_min: float = Field(default=15.0, gt=0, le=240)
+    min_gap_h: float = Field(default=4.0, ge=0, le=168)
+    required: bool = False
+    priority: float = Field(default=1.0, gt=0, le=100)
+
+
+def _default_kinds() -> dict[str, KindDemandConfig]:
+    # Why these: MPs' surgeries are fixed, short, public and high-risk, so every session is
+    # covered; offices are visited daily; worship sites at the week's main prayer times.
+    return {
+        "mp_office": KindDemandConfig(visits_per_week=5, min_gap_h=20, priority=3.0),
+        "mp_surgery": KindDemandConfig(visits_per_week=1, min_gap_h=0.5, required=True, priority=5.0),
+        "mp_home": KindDemandConfig(visits_per_week=3, min_gap_h=24, priority=4.0),
+        "place_of_worship": KindDemandConfig(visits_per_week=4, min_gap_h=12, priority=2.0),
+        "community_centre": KindDemandConfig(visits_per_week=2, min_gap_h=24, priority=1.5),
+        "protest": KindDemandConfig(visits_per_week=2, min_gap_h=1, required=True, priority=4.0),
+        "event": KindDemandConfig(visits_per_week=1, min_gap_h=1, priority=2.0),
+        "hotspot": KindDemandConfig(visits_per_week=7, min_gap_h=6, priority=1.0),
+    }
+
+
+class DemandConfig(_Model):
+    """How sites become visit requirements."""
+
+    dwell_min: float = Field(default=15.0, gt=0, le=240, description="Koper curve: about 15 minutes")
+    kinds: dict[SiteKind, KindDemandConfig] = Field(default_factory=_default_kinds)
+    risk_weights: dict[Literal["low", "medium", "high", "critical"], float] = Field(
+        default_factory=lambda: {"low": 1.0, "medium": 2.0, "high": 4.0, "critical": 8.0}
+    )
+    hotspot_max_visits: int = Field(default=14, ge=1, le=100)
+
+    @field_validator("kinds", mode="before")
+    @classmethod
+    def _merge_defaults(cls, v: object) -> object:
+        # A config overrides only the kinds it names; the rest keep their defaults.
+        if isinstance(v, dict):
+            merged: dict[str, object] = dict(_default_kinds())
+            merged.update(v)
+            return merged
+        return v
+
+
+class IncidentsConfig(_Model):
+    """Crime data for hot spots (data.police.uk street-level CSVs)."""
+
+    files: list[str] = Field(default_factory=list)
+    force_name: str | None = None
+    crime_types: list[str] | None = None
+    harm_weights: dict[str, float] | None = None
+    method: Literal["segment", "grid"] = "grid"
+    cell_m: float = Field(default=150.0, ge=25, le=2000)
+    top_n: int | None = Field(default=None, ge=1, le=10_000)
+    harm_share: float | None = Field(default=None, gt=0, le=1)
+    boundary_buffer_m: float = Field(default=200.0, ge=0, le=5000)
+
+    @model_validator(mode="after")
+    def _selection(self) -> IncidentsConfig:
+        if self.files and (self.top_n is None) == (self.harm_share is None):
+            raise ValueError("give exactly one of top_n (e.g. 20) or harm_share (e.g. 0.5) to choose hot spots")
+        return self
+
+
+class ForceConfig(_Model):
+    """Everything the planner needs to know about one force area."""
+
+    force: Annotated[dict[str, str], Field(default_factory=dict)]
+    area: AreaConfig
+    week: WeekConfig
+    budget: BudgetConfig
+    solver: SolverConfig
+    shifts: list[ShiftConfig] = Field(min_length=1)
+    stations: list[StationConfig] = Field(min_length=1)
+    units: list[UnitConfig] = Field(min_length=1)
+    sites: list[str] = Field(default_factory=list)
+    incidents: IncidentsConfig = Field(default_factory=IncidentsConfig)
+    demand: DemandConfig = Field(default_factory=DemandConfig)
+    base_dir: Path = Path(".")
+
+    @field_validator("force")
+    @classmethod
+    def _force_keys(cls, v: dict[str, str]) -> dict[str, str]:
+        allowed = {"name", "protective_marking"}
+        unknown = set(v) - allowed
+        if unknown:
+            raise ValueError(f"unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        if "name" not in v:
+            raise ValueError("missing name = '...' (the force's name)")
+        return v
+
+    @model_validator(mode="after")
+    def _references(self) -> ForceConfig:
+        def unique(items: list[str], what: str) -> None:
+            seen = set()
+            for item in items:
+                if item in seen:
+                    raise ValueError(f"{what} id {item!r} appears twice; ids must be unique")
+                seen.add(item)
+
+        unique([s.name for s in self.shifts], "shift")
+        unique([s.id for s in self.stations], "station")
+        unique([u.id for u in self.units], "unit")
+        shifts = {s.name for s in self.shifts}
+        stations = {s.id for s in self.stations}
+        for unit in self.units:
+            if unit.station not in stations:
+                raise ValueError(f"unit {unit.id!r}: station {unit.station!r} is not defined; stations are {sorted(stations)}")
+            for shift in unit.shifts:
+                if shift not in shifts:
+                    raise ValueError(f"unit {unit.id!r}: shift {shift!r} is not defined; shifts are {sorted(shifts)}")
+        return self
+
+    @property
+    def name(self) -> str:
+        """The force's name."""
+        return self.force["name"]
+
+    @property
+    def protective_marking(self) -> str:
+        """Marking printed on outputs, e.g. OFFICIAL-SENSITIVE (Government Security Classifications)."""
+        return self.force.get("protective_marking", "OFFICIAL")
+
+    def path(self, value: str) -> Path:
+        """Resolve a path from the config relative to the config's folder."""
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    def site_files(self) -> list[Path]:
+        """Site files, resolved and checked to exist."""
+        return [self._existing(f, "sites") for f in self.sites]
+
+    def incident_files(self) -> list[Path]:
+        """Crime CSVs, resolved (glob patterns expanded) and checked to exist."""
+        out: list[Path] = []
+        for pattern in self.incidents.files:
+            if any(c in pattern for c in "*?["):
+                matches = sorted(self.base_dir.glob(pattern)) if not Path(pattern).is_absolute() else sorted(Path("/").glob(pattern.lstrip("/")))
+                if not matches:
+                    raise InputError(f"no file matches {pattern!r}", path=self.base_dir, field="incidents.files")
+                out.extend(matches)
+            else:
+                out.append(self._existing(pattern, "incidents.files"))
+        return out
+
+    def _existing(self, value: str, key: str) -> Path:
+        p = self.path(value)
+        if not p.exists():
+            raise InputError(f"file {p} not found; paths are relative to the config file's folder", field=key)
+        return p
+
+
+def load_config(path: str | Path) -> ForceConfig:
+    """Load and validate a force-area TOML file.
+
+    Raises
+    ------
+    InputError
+        Naming the file and the key: TOML syntax errors, unknown keys, impossible values,
+        undefined references (a unit's station or shift) and missing files.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("force config not found; check the path", path=path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", path=path) from None
+    if "base_dir" in raw:
+        raise InputError("base_dir is set by the planner, not in the file", path=path, field="base_dir")
+    raw["base_dir"] = path.resolve().parent
+    try:
+        config = ForceConfig.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key; check its spelling against README.md's config reference"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        elif err["type"] == "literal_error":
+            msg = f"{err['input']!r} is not allowed; {msg.lower()}"
+        more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
+        raise InputError(msg + more, path=path, field=key or None) from None
+    if config.area.network is not None:
+        config._existing(config.area.network, "area.network")
+    if config.area.boundary is not None:
+        config._existing(config.area.boundary, "area.boundary")
+    config.site_files()
+    config.incident_files()
+    return config
