@@ -407,10 +407,13 @@ def load_config(path: str | Path) -> ForceConfig:
             msg = f"{err['input']!r} is not allowed; {msg.lower()}"
         more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
         raise InputError(msg + more, path=path, field=key or None) from None
-    if config.area.network is not None:
-        config._existing(config.area.network, "area.network")
-    if config.area.boundary is not None:
-        config._existing(config.area.boundary, "area.boundary")
-    config.site_files()
-    config.incident_files()
+    try:
+        if config.area.network is not None:
+            config._existing(config.area.network, "area.network")
+        if config.area.boundary is not None:
+            config._existing(config.area.boundary, "area.boundary")
+        config.site_files()
+        config.incident_files()
+    except InputError as exc:
+        raise InputError(exc.detail, path=path, field=exc.field) from None
     return config
