@@ -102,7 +102,7 @@ class _Params:
 
     nodes_per_km2: float  # density of simplified nodes, used to size the area
     block_m: float  # blocks are cut until their longer side is below about this
-    block_jitter: tuple[float, float]  # per-block factor on block_m
+    block_sigma: float  # per-block lognormal spread of block_m (wide: realistic long tail)
     split_frac: tuple[float, float]  # where a block is cut, as a fraction of its side
     p_cut_short: float  # chance to cut across the shorter side (irregular blocks)
     merge_tol_m: float  # T-junctions from opposite sides closer than this become crossroads
@@ -122,7 +122,7 @@ class _Params:
 _TOWN = _Params(
     nodes_per_km2=205.0,
     block_m=175.0,
-    block_jitter=(0.75, 1.35),
+    block_sigma=0.3,
     split_frac=(0.28, 0.72),
     p_cut_short=0.12,
     merge_tol_m=9.0,
@@ -142,7 +142,7 @@ _TOWN = _Params(
 _COUNTY = _Params(
     nodes_per_km2=6.8,
     block_m=120.0,
-    block_jitter=(0.75, 1.35),
+    block_sigma=0.3,
     split_frac=(0.3, 0.7),
     p_cut_short=0.15,
     merge_tol_m=8.0,
@@ -452,7 +452,7 @@ def _make_cells(
             bool if k == "force" else np.int64
         )
         out[k] = np.array(np.broadcast_to(np.asarray(v, dtype=dt), (n,)))
-    out["thr"] = out["block"] * rng.uniform(*prm.block_jitter, n)
+    out["thr"] = out["block"] * rng.lognormal(0.0, prm.block_sigma, n)
     return out
 
 
@@ -513,7 +513,7 @@ def _guillotine(net: _Net, rng: np.random.Generator, prm: _Params, cells: dict[s
         for d in (lo, hi):
             d["force"] = np.zeros(n, dtype=bool)
             d["level"] = c["level"] + 1
-            d["thr"] = c["block"] * rng.uniform(*prm.block_jitter, n)
+            d["thr"] = c["block"] * rng.lognormal(0.0, prm.block_sigma, n)
         cells = _cat([lo, hi])
     return _cat(leaves)
 
