@@ -149,6 +149,29 @@ def synth(profile: str, nodes: int, seed: int, name: str, out_path: Path) -> Non
     click.echo(f"wrote {out_path}: {ways.n_ways:,} ways, {ways.n_nodes:,} nodes ({profile}, seed {seed})")
 
 
+def _slug(text: str) -> str:
+    return "".join(c.lower() if c.isalnum() else "-" for c in text).strip("-")
+
+
+@cli.command()
+@click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder [default: out/<force>/<week>/demand].")
+@click.option("--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True)
+def demand(config_path: Path, out_dir: Path | None, cache_dir: Path) -> None:
+    """Show the week's patrol demand, hot spots and what the budget buys; write them to files."""
+    from planner.config import load_config
+    from planner.pipeline import prepare_week
+
+    config = load_config(config_path)
+    inputs = prepare_week(config, cache_dir=cache_dir)
+    out = out_dir or Path("out") / _slug(config.name) / config.week.label / "demand"
+    files = inputs.write(out)
+    click.echo(inputs.summary())
+    click.echo("")
+    for f in files:
+        click.echo(f"wrote {f}")
+
+
 @cli.command()
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out/demo"), show_default=True)
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True)

@@ -269,7 +269,8 @@ class BuildReport:
             f"{self.mode}: {self.nodes:,} nodes, {self.edges:,} edges from {self.ways_used:,} of "
             f"{self.ways_read:,} ways; largest of {self.components:,} strongly connected "
             f"components kept, {self.dropped_nodes:,} nodes and {self.dropped_edges:,} edges "
-            f"dropped; {self.clipped_points:,} way points outside the boundary removed"
+            "dropped"
+            + (f"; {self.clipped_points:,} way points outside the boundary removed" if self.clipped_points else "")
         )
 
 
