@@ -348,7 +348,7 @@ class ForceConfig(_Model):
     def path(self, value: str) -> Path:
         """Resolve a path from the config relative to the config's folder."""
         p = Path(value).expanduser()
-        return p if p.is_absolute() else (self.base_dir / p)
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
 
     def site_files(self) -> list[Path]:
         """Site files, resolved and checked to exist."""

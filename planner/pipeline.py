@@ -202,10 +202,10 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
     hotspots = None
     if config.incidents.files:
         inc = config.incidents
+        # Hot spots must be patrollable: the force area, cut to where this network has roads.
+        coverage = network_coverage(net)
         boundary = area_boundary(config)
-        if boundary is None:
-            # Without a force boundary, "in the force area" means on or near this network.
-            boundary = _network_hull(net)
+        boundary = coverage if boundary is None else shapely.intersection(boundary, coverage)
         intake = read_crimes(
             config.incident_files(),
             boundary_m=boundary,
@@ -275,6 +275,12 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
     )
 
 
-def _network_hull(net: RoadNetwork) -> shapely.Geometry:
-    mn = net.car
-    return shapely.convex_hull(shapely.multipoints(np.column_stack([mn.node_x_m, mn.node_y_m])))
+def network_coverage(net: RoadNetwork) -> shapely.Geometry:
+    """Where the network has roads: the concave hull of every foot-network point, EPSG:27700.
+
+    The foot network is the densest (tracks and paths too), so its hull follows the extract's
+    outline closely; a convex hull would reach far beyond the roads at a ragged edge.
+    """
+    mn = net.foot
+    points = shapely.multipoints(np.column_stack([mn.coord_x_m, mn.coord_y_m]))
+    return shapely.concave_hull(points, ratio=0.1)
