@@ -9,7 +9,14 @@ import geopandas as gpd
 import shapely
 
 from planner.config import ForceConfig
-from planner.network import CRS_BNG, RoadNetwork, build_network, download_network, load_network, read_boundary
+from planner.network import (
+    CRS_BNG,
+    RoadNetwork,
+    build_network,
+    download_network,
+    load_network,
+    read_boundary,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,21 +33,37 @@ def area_network(config: ForceConfig, cache_dir: str | Path) -> RoadNetwork:
     area = config.area
     boundary = area_boundary(config)
     if area.network is not None:
-        return load_network(config.path(area.network), boundary_m=boundary, buffer_m=area.buffer_m, cache_dir=cache_dir)
+        return load_network(
+            config.path(area.network),
+            boundary_m=boundary,
+            buffer_m=area.buffer_m,
+            cache_dir=cache_dir,
+        )
     if area.synthetic is not None:
-        return synthetic_network(area.synthetic.profile, area.synthetic.nodes, area.synthetic.seed, area.synthetic.name, cache_dir)
+        return synthetic_network(
+            area.synthetic.profile,
+            area.synthetic.nodes,
+            area.synthetic.seed,
+            area.synthetic.name,
+            cache_dir,
+        )
     assert area.download is not None
     if area.download.use_boundary:
         if boundary is None:
             from planner.errors import InputError
 
-            raise InputError("[area.download] use_boundary = true needs [area] boundary = 'file'", field="area.download")
+            raise InputError(
+                "[area.download] use_boundary = true needs [area] boundary = 'file'",
+                field="area.download",
+            )
         polygon = gpd.GeoSeries([boundary], crs=CRS_BNG).to_crs(4326).iloc[0]
         return download_network(polygon_wgs84=polygon, cache_dir=cache_dir, buffer_m=area.buffer_m)
     return download_network(place=area.download.place, cache_dir=cache_dir, buffer_m=area.buffer_m)
 
 
-def synthetic_network(profile: str, nodes: int, seed: int, name: str, cache_dir: str | Path) -> RoadNetwork:
+def synthetic_network(
+    profile: str, nodes: int, seed: int, name: str, cache_dir: str | Path
+) -> RoadNetwork:
     """The synthetic network for these settings, generated once and then read from the cache."""
     from planner.network import NORMALISE_VERSION, cache_key, read_network, write_network
     from planner.synthetic import generate_network

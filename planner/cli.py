@@ -9,8 +9,14 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from planner.network import RoadNetwork
 
 from planner.errors import PlannerError
 
@@ -21,7 +27,9 @@ DEFAULT_CACHE = Path(".planner-cache")
 
 def _setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
 
 
 class PlannerFailure(click.ClickException):
@@ -29,7 +37,7 @@ class PlannerFailure(click.ClickException):
 
     exit_code = 2
 
-    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]  # noqa: ANN001
+    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
         """Print ``error: <message>`` on stderr."""
         click.echo(f"error: {self.message}", err=True)
 
@@ -57,7 +65,7 @@ def cli(verbose: int) -> None:
     _setup_logging(verbose)
 
 
-def _boundary(boundary: Path | None, boundary_name: str | None):  # type: ignore[no-untyped-def]  # noqa: ANN202
+def _boundary(boundary: Path | None, boundary_name: str | None):  # type: ignore[no-untyped-def]
     if boundary is None:
         if boundary_name is not None:
             raise click.UsageError("--boundary-name needs --boundary FILE")
@@ -69,30 +77,64 @@ def _boundary(boundary: Path | None, boundary_name: str | None):  # type: ignore
 
 _source_options = [
     click.argument("source", type=click.Path(path_type=Path)),
-    click.option("--boundary", type=click.Path(path_type=Path), help="Force boundary file (GeoJSON/GPKG) to clip to."),
-    click.option("--boundary-name", help="Feature to pick from the boundary file, e.g. 'Leicestershire'."),
-    click.option("--buffer-m", type=float, default=500.0, show_default=True, help="Margin kept around the boundary."),
-    click.option("--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True, help="Normalised network cache."),
+    click.option(
+        "--boundary",
+        type=click.Path(path_type=Path),
+        help="Force boundary file (GeoJSON/GPKG) to clip to.",
+    ),
+    click.option(
+        "--boundary-name", help="Feature to pick from the boundary file, e.g. 'Leicestershire'."
+    ),
+    click.option(
+        "--buffer-m",
+        type=float,
+        default=500.0,
+        show_default=True,
+        help="Margin kept around the boundary.",
+    ),
+    click.option(
+        "--cache-dir",
+        type=click.Path(path_type=Path),
+        default=DEFAULT_CACHE,
+        show_default=True,
+        help="Normalised network cache.",
+    ),
 ]
 
 
-def source_options(func):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN201
+def source_options(func: Callable[..., None]) -> Callable[..., None]:
     """Attach the road-source arguments shared by several commands."""
     for opt in reversed(_source_options):
         func = opt(func)
     return func
 
 
-def _load(source: Path, boundary: Path | None, boundary_name: str | None, buffer_m: float, cache_dir: Path):  # type: ignore[no-untyped-def]  # noqa: ANN202
+def _load(
+    source: Path, boundary: Path | None, boundary_name: str | None, buffer_m: float, cache_dir: Path
+) -> RoadNetwork:
     from planner.network import load_network
 
-    return load_network(source, boundary_m=_boundary(boundary, boundary_name), buffer_m=buffer_m, cache_dir=cache_dir)
+    return load_network(
+        source,
+        boundary_m=_boundary(boundary, boundary_name),
+        buffer_m=buffer_m,
+        cache_dir=cache_dir,
+    )
 
 
 @cli.command()
 @source_options
-@click.option("--save", type=click.Path(path_type=Path), help="Also save the normalised network (.npz).")
-def network(source: Path, boundary: Path | None, boundary_name: str | None, buffer_m: float, cache_dir: Path, save: Path | None) -> None:
+@click.option(
+    "--save", type=click.Path(path_type=Path), help="Also save the normalised network (.npz)."
+)
+def network(
+    source: Path,
+    boundary: Path | None,
+    boundary_name: str | None,
+    buffer_m: float,
+    cache_dir: Path,
+    save: Path | None,
+) -> None:
     """Load and normalise a road network (PBF, OSM XML, GraphML or .npz) and report it."""
     from planner.network import write_network
 
@@ -105,10 +147,34 @@ def network(source: Path, boundary: Path | None, boundary_name: str | None, buff
 
 @cli.command()
 @source_options
-@click.option("--sites", "sites_path", required=True, type=click.Path(path_type=Path), help="Sites (.csv, .geojson, .gpkg).")
-@click.option("--mode", type=click.Choice(["car", "foot"]), multiple=True, default=["car", "foot"], show_default=True)
-@click.option("--max-snap-m", type=float, default=300.0, show_default=True, help="Farthest a site may be from a road.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out/matrix"), show_default=True)
+@click.option(
+    "--sites",
+    "sites_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Sites (.csv, .geojson, .gpkg).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["car", "foot"]),
+    multiple=True,
+    default=["car", "foot"],
+    show_default=True,
+)
+@click.option(
+    "--max-snap-m",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="Farthest a site may be from a road.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("out/matrix"),
+    show_default=True,
+)
 def matrix(
     source: Path,
     boundary: Path | None,
@@ -132,10 +198,22 @@ def matrix(
 
 @cli.command()
 @click.option("--profile", type=click.Choice(["town", "county"]), default="town", show_default=True)
-@click.option("--nodes", type=int, default=2000, show_default=True, help="Target intersections in the car network.")
+@click.option(
+    "--nodes",
+    type=int,
+    default=2000,
+    show_default=True,
+    help="Target intersections in the car network.",
+)
 @click.option("--seed", type=int, required=True, help="Random seed (always explicit).")
 @click.option("--name", default="Northby", show_default=True, help="Fictional place name.")
-@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path), help="Output .osm.pbf, .osm or .osm.bz2.")
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Output .osm.pbf, .osm or .osm.bz2.",
+)
 def synth(profile: str, nodes: int, seed: int, name: str, out_path: Path) -> None:
     """Generate a synthetic UK-like road network and write it as OpenStreetMap data."""
     from planner.osm import write_osm_pbf, write_osm_xml
@@ -146,7 +224,9 @@ def synth(profile: str, nodes: int, seed: int, name: str, out_path: Path) -> Non
         write_osm_pbf(ways, out_path)
     else:
         write_osm_xml(ways, out_path)
-    click.echo(f"wrote {out_path}: {ways.n_ways:,} ways, {ways.n_nodes:,} nodes ({profile}, seed {seed})")
+    click.echo(
+        f"wrote {out_path}: {ways.n_ways:,} ways, {ways.n_nodes:,} nodes ({profile}, seed {seed})"
+    )
 
 
 def _slug(text: str) -> str:
@@ -155,8 +235,15 @@ def _slug(text: str) -> str:
 
 @cli.command()
 @click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder [default: out/<force>/<week>/demand].")
-@click.option("--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Output folder [default: out/<force>/<week>/demand].",
+)
+@click.option(
+    "--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True
+)
 def demand(config_path: Path, out_dir: Path | None, cache_dir: Path) -> None:
     """Show the week's patrol demand, hot spots and what the budget buys; write them to files."""
     from planner.config import load_config
@@ -173,8 +260,12 @@ def demand(config_path: Path, out_dir: Path | None, cache_dir: Path) -> None:
 
 
 @cli.command()
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out/demo"), show_default=True)
-@click.option("--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True)
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=Path("out/demo"), show_default=True
+)
+@click.option(
+    "--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True
+)
 def demo(out_dir: Path, cache_dir: Path) -> None:
     """Run the planner on the built-in synthetic demo town (no download needed)."""
     from planner.demo import run_demo

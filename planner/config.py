@@ -76,7 +76,9 @@ class ShiftConfig(_Model):
     @model_validator(mode="after")
     def _not_zero(self) -> ShiftConfig:
         if self.start == self.end:
-            raise ValueError(f"shift {self.name!r} starts and ends at {self.start}; a 24-hour shift is not allowed")
+            raise ValueError(
+                f"shift {self.name!r} starts and ends at {self.start}; a 24-hour shift is not allowed"
+            )
         return self
 
 
@@ -93,7 +95,9 @@ class LocationConfig(_Model):
         has_ll = self.lon is not None and self.lat is not None
         has_en = self.easting is not None and self.northing is not None
         if has_ll == has_en:
-            raise ValueError("give either lon and lat (WGS84) or easting and northing (EPSG:27700), not both or neither")
+            raise ValueError(
+                "give either lon and lat (WGS84) or easting and northing (EPSG:27700), not both or neither"
+            )
         return self
 
 
@@ -112,7 +116,9 @@ class UnitConfig(_Model):
     officers: int = Field(ge=1, le=12)
     station: str
     shifts: list[str] = Field(min_length=1)
-    days: list[Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]] = Field(default_factory=lambda: list(DAY_NAMES))
+    days: list[Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]] = Field(
+        default_factory=lambda: list(DAY_NAMES)  # type: ignore[arg-type]
+    )
 
 
 class SyntheticAreaConfig(_Model):
@@ -150,7 +156,11 @@ class AreaConfig(_Model):
                 "give exactly one road source: network = 'roads.osm.pbf' (or .osm, .osm.bz2, "
                 f".graphml, .npz), [area.synthetic], or [area.download]; got {given or 'none'}"
             )
-        if self.download is not None and self.download.place is None and not self.download.use_boundary:
+        if (
+            self.download is not None
+            and self.download.place is None
+            and not self.download.use_boundary
+        ):
             raise ValueError("[area.download] needs place = '...' or use_boundary = true")
         if self.boundary_name is not None and self.boundary is None:
             raise ValueError("boundary_name needs boundary = 'file.geojson'")
@@ -171,9 +181,13 @@ class WeekConfig(_Model):
             try:
                 dt.date.fromisoformat(self.iso_week + "-1")
             except ValueError:
-                raise ValueError(f"iso_week {self.iso_week!r} is not an ISO week; write e.g. '2026-W49'") from None
+                raise ValueError(
+                    f"iso_week {self.iso_week!r} is not an ISO week; write e.g. '2026-W49'"
+                ) from None
         elif self.start_date is not None and self.start_date.weekday() != 0:
-            raise ValueError(f"start_date {self.start_date} is a {DAY_NAMES[self.start_date.weekday()]}; planning weeks start on a Monday")
+            raise ValueError(
+                f"start_date {self.start_date} is a {DAY_NAMES[self.start_date.weekday()]}; planning weeks start on a Monday"
+            )
         return self
 
     @property
@@ -197,7 +211,9 @@ class WeekConfig(_Model):
     @property
     def end(self) -> dt.datetime:
         """The next Monday 00:00 Europe/London in UTC (6 d 23 h or 7 d 1 h after a clock change)."""
-        return dt.datetime.combine(self.monday + dt.timedelta(days=7), dt.time(0), tzinfo=LONDON).astimezone(dt.UTC)
+        return dt.datetime.combine(
+            self.monday + dt.timedelta(days=7), dt.time(0), tzinfo=LONDON
+        ).astimezone(dt.UTC)
 
     @property
     def label(self) -> str:
@@ -235,7 +251,9 @@ def _default_kinds() -> dict[str, KindDemandConfig]:
     # covered; offices are visited daily; worship sites at the week's main prayer times.
     return {
         "mp_office": KindDemandConfig(visits_per_week=5, min_gap_h=20, priority=3.0),
-        "mp_surgery": KindDemandConfig(visits_per_week=1, min_gap_h=0.5, required=True, priority=5.0),
+        "mp_surgery": KindDemandConfig(
+            visits_per_week=1, min_gap_h=0.5, required=True, priority=5.0
+        ),
         "mp_home": KindDemandConfig(visits_per_week=3, min_gap_h=24, priority=4.0),
         "place_of_worship": KindDemandConfig(visits_per_week=4, min_gap_h=12, priority=2.0),
         "community_centre": KindDemandConfig(visits_per_week=2, min_gap_h=24, priority=1.5),
@@ -248,10 +266,12 @@ def _default_kinds() -> dict[str, KindDemandConfig]:
 class DemandConfig(_Model):
     """How sites become visit requirements."""
 
-    dwell_min: float = Field(default=15.0, gt=0, le=240, description="Koper curve: about 15 minutes")
-    kinds: dict[SiteKind, KindDemandConfig] = Field(default_factory=_default_kinds)
+    dwell_min: float = Field(
+        default=15.0, gt=0, le=240, description="Koper curve: about 15 minutes"
+    )
+    kinds: dict[SiteKind, KindDemandConfig] = Field(default_factory=_default_kinds)  # type: ignore[arg-type]
     risk_weights: dict[Literal["low", "medium", "high", "critical"], float] = Field(
-        default_factory=lambda: {"low": 1.0, "medium": 2.0, "high": 4.0, "critical": 8.0}
+        default_factory=lambda: {"low": 1.0, "medium": 2.0, "high": 4.0, "critical": 8.0}  # type: ignore[arg-type]
     )
     hotspot_max_visits: int = Field(default=14, ge=1, le=100)
 
@@ -282,7 +302,9 @@ class IncidentsConfig(_Model):
     @model_validator(mode="after")
     def _selection(self) -> IncidentsConfig:
         if self.files and (self.top_n is None) == (self.harm_share is None):
-            raise ValueError("give exactly one of top_n (e.g. 20) or harm_share (e.g. 0.5) to choose hot spots")
+            raise ValueError(
+                "give exactly one of top_n (e.g. 20) or harm_share (e.g. 0.5) to choose hot spots"
+            )
         return self
 
 
@@ -329,10 +351,14 @@ class ForceConfig(_Model):
         stations = {s.id for s in self.stations}
         for unit in self.units:
             if unit.station not in stations:
-                raise ValueError(f"unit {unit.id!r}: station {unit.station!r} is not defined; stations are {sorted(stations)}")
+                raise ValueError(
+                    f"unit {unit.id!r}: station {unit.station!r} is not defined; stations are {sorted(stations)}"
+                )
             for shift in unit.shifts:
                 if shift not in shifts:
-                    raise ValueError(f"unit {unit.id!r}: shift {shift!r} is not defined; shifts are {sorted(shifts)}")
+                    raise ValueError(
+                        f"unit {unit.id!r}: shift {shift!r} is not defined; shifts are {sorted(shifts)}"
+                    )
         return self
 
     @property
@@ -359,9 +385,15 @@ class ForceConfig(_Model):
         out: list[Path] = []
         for pattern in self.incidents.files:
             if any(c in pattern for c in "*?["):
-                matches = sorted(self.base_dir.glob(pattern)) if not Path(pattern).is_absolute() else sorted(Path("/").glob(pattern.lstrip("/")))
+                matches = (
+                    sorted(self.base_dir.glob(pattern))
+                    if not Path(pattern).is_absolute()
+                    else sorted(Path("/").glob(pattern.lstrip("/")))
+                )
                 if not matches:
-                    raise InputError(f"no file matches {pattern!r}", path=self.base_dir, field="incidents.files")
+                    raise InputError(
+                        f"no file matches {pattern!r}", path=self.base_dir, field="incidents.files"
+                    )
                 out.extend(matches)
             else:
                 out.append(self._existing(pattern, "incidents.files"))
@@ -370,7 +402,9 @@ class ForceConfig(_Model):
     def _existing(self, value: str, key: str) -> Path:
         p = self.path(value)
         if not p.exists():
-            raise InputError(f"file {p} not found; paths are relative to the config file's folder", field=key)
+            raise InputError(
+                f"file {p} not found; paths are relative to the config file's folder", field=key
+            )
         return p
 
 
@@ -391,7 +425,9 @@ def load_config(path: str | Path) -> ForceConfig:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML: {exc}", path=path) from None
     if "base_dir" in raw:
-        raise InputError("base_dir is set by the planner, not in the file", path=path, field="base_dir")
+        raise InputError(
+            "base_dir is set by the planner, not in the file", path=path, field="base_dir"
+        )
     raw["base_dir"] = path.resolve().parent
     try:
         config = ForceConfig.model_validate(raw)

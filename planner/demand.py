@@ -147,20 +147,32 @@ class Demand:
 
     def summary(self) -> str:
         """Readable table of demand by kind plus the reject count."""
-        lines = [f"demand for {self.week_label}: {len(self.sites)} sites, {len(self.visits)} visits"]
-        lines.append(f"{'kind':<18} {'sites':>6} {'visits':>7} {'required':>9} {'dwell h':>8} {'prize':>9}")
+        lines = [
+            f"demand for {self.week_label}: {len(self.sites)} sites, {len(self.visits)} visits"
+        ]
+        lines.append(
+            f"{'kind':<18} {'sites':>6} {'visits':>7} {'required':>9} {'dwell h':>8} {'prize':>9}"
+        )
         for r in self.by_kind():
-            lines.append(f"{r['kind']:<18} {r['sites']:>6} {r['visits']:>7} {r['required']:>9} {r['dwell_h']:>8.2f} {r['prize']:>9.1f}")
+            lines.append(
+                f"{r['kind']:<18} {r['sites']:>6} {r['visits']:>7} {r['required']:>9} {r['dwell_h']:>8.2f} {r['prize']:>9.1f}"
+            )
         if self.rejects:
             counts = Counter(r.stage for r in self.rejects)
-            lines.append(f"rejected: {len(self.rejects)} records ({', '.join(f'{k}: {n}' for k, n in sorted(counts.items()))}); see rejects.csv")
+            lines.append(
+                f"rejected: {len(self.rejects)} records ({', '.join(f'{k}: {n}' for k, n in sorted(counts.items()))}); see rejects.csv"
+            )
         return "\n".join(lines)
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write ``demand_by_kind.csv``, ``visits.csv`` and ``rejects.csv`` atomically."""
         out = Path(out_dir)
         files = [
-            write_csv(out / "demand_by_kind.csv", self.by_kind(), ["kind", "sites", "visits", "required", "dwell_h", "prize"]),
+            write_csv(
+                out / "demand_by_kind.csv",
+                self.by_kind(),
+                ["kind", "sites", "visits", "required", "dwell_h", "prize"],
+            ),
             write_csv(
                 out / "visits.csv",
                 (
@@ -176,7 +188,16 @@ class Demand:
                     }
                     for v in self.visits
                 ),
-                ["visit_id", "site_id", "kind", "required", "prize", "dwell_min", "min_gap_h", "windows"],
+                [
+                    "visit_id",
+                    "site_id",
+                    "kind",
+                    "required",
+                    "prize",
+                    "dwell_min",
+                    "min_gap_h",
+                    "windows",
+                ],
             ),
             write_rejects(out / "rejects.csv", self.rejects),
         ]
@@ -187,7 +208,10 @@ def write_rejects(path: str | Path, rejects: Sequence[Reject]) -> Path:
     """The rejects report: one row per input record that is not in the demand."""
     return write_csv(
         path,
-        ({"source": r.source, "record_id": r.record_id, "stage": r.stage, "reason": r.reason} for r in rejects),
+        (
+            {"source": r.source, "record_id": r.record_id, "stage": r.stage, "reason": r.reason}
+            for r in rejects
+        ),
         ["source", "record_id", "stage", "reason"],
     )
 
@@ -201,11 +225,15 @@ def _bool(text: str) -> bool:
     raise ValueError(f"{text!r} is not true or false")
 
 
-def sites_from_points(points: SitePoints, week_days: Sequence[dt.date]) -> tuple[list[Site], list[Reject]]:
+def sites_from_points(
+    points: SitePoints, week_days: Sequence[dt.date]
+) -> tuple[list[Site], list[Reject]]:
     """Typed sites from a site file's rows; rows that cannot be sites become rejects."""
     sites: list[Site] = []
     rejects: list[Reject] = []
-    for row, (sid, x, y, attrs) in enumerate(zip(points.site_id, points.x_m, points.y_m, points.attributes, strict=True), start=1):
+    for row, (sid, x, y, attrs) in enumerate(
+        zip(points.site_id, points.x_m, points.y_m, points.attributes, strict=True), start=1
+    ):
         source = f"{points.path.name}:{row}"
         kind = attrs.get("kind", "").strip()
         risk = attrs.get("risk", "medium").strip().lower() or "medium"
@@ -214,7 +242,9 @@ def sites_from_points(points: SitePoints, week_days: Sequence[dt.date]) -> tuple
             allowed = ", ".join(k for k in SITE_KINDS if k != "hotspot")
             problem = f"field 'kind': {kind!r} is not a site kind; use one of {allowed}"
         elif risk not in RISKS:
-            problem = f"field 'risk': {risk!r} is not a risk level; use low, medium, high or critical"
+            problem = (
+                f"field 'risk': {risk!r} is not a risk level; use low, medium, high or critical"
+            )
         elif not (np.isfinite(x) and np.isfinite(y)):
             problem = "unlocated: no coordinates (a postcode alone is not geocoded; add lon/lat or easting/northing)"
         windows: list[TimeWindow] = []
@@ -285,15 +315,21 @@ def build_demand(
     for site in sites:
         kind_cfg: KindDemandConfig = dem.kinds[site.kind]  # type: ignore[index]
         ov = site.overrides
-        kind_dwell = kind_cfg.dwell_min if "dwell_min" in kind_cfg.model_fields_set else dem.dwell_min
+        kind_dwell = (
+            kind_cfg.dwell_min if "dwell_min" in kind_cfg.model_fields_set else dem.dwell_min
+        )
         try:
-            n_visits = int(ov["visits_per_week"]) if "visits_per_week" in ov else kind_cfg.visits_per_week
+            n_visits = (
+                int(ov["visits_per_week"]) if "visits_per_week" in ov else kind_cfg.visits_per_week
+            )
             dwell_min = float(ov["dwell_min"]) if "dwell_min" in ov else kind_dwell
             gap_h = float(ov["min_gap_h"]) if "min_gap_h" in ov else kind_cfg.min_gap_h
             required = _bool(ov["required"]) if "required" in ov else kind_cfg.required
             priority = float(ov["priority"]) if "priority" in ov else kind_cfg.priority
             if n_visits < 0 or dwell_min <= 0 or gap_h < 0 or priority <= 0:
-                raise ValueError("visits_per_week, min_gap_h must be >= 0 and dwell_min, priority > 0")
+                raise ValueError(
+                    "visits_per_week, min_gap_h must be >= 0 and dwell_min, priority > 0"
+                )
         except ValueError as exc:
             out_rejects.append(Reject(site.source, site.site_id, "demand", f"bad override: {exc}"))
             continue
@@ -307,10 +343,21 @@ def build_demand(
         dwell_s = dwell_min * 60
         usable = tuple(w for w in windows if w.duration_s >= dwell_s)
         if n_visits == 0:
-            out_rejects.append(Reject(site.source, site.site_id, "demand", "visits_per_week is 0: no patrol asked for"))
+            out_rejects.append(
+                Reject(
+                    site.source, site.site_id, "demand", "visits_per_week is 0: no patrol asked for"
+                )
+            )
             continue
         if not usable:
-            out_rejects.append(Reject(site.source, site.site_id, "demand", f"no window is long enough for a {dwell_min:g}-minute visit"))
+            out_rejects.append(
+                Reject(
+                    site.source,
+                    site.site_id,
+                    "demand",
+                    f"no window is long enough for a {dwell_min:g}-minute visit",
+                )
+            )
             continue
         kept_sites.append(site)
         groups: list[tuple[TimeWindow, ...]]
@@ -331,6 +378,11 @@ def build_demand(
                     prize=priority * weight,
                 )
             )
-    demand = Demand(week_label=config.week.label, sites=tuple(kept_sites), visits=tuple(visits), rejects=tuple(out_rejects))
+    demand = Demand(
+        week_label=config.week.label,
+        sites=tuple(kept_sites),
+        visits=tuple(visits),
+        rejects=tuple(out_rejects),
+    )
     log.info("%s", demand.summary())
     return demand

@@ -12,18 +12,19 @@ gives the same numbers through ``scipy.sparse.csgraph`` and is used to cross-che
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numba
 import numpy as np
 import shapely
-from shapely import ops as shapely_ops
 from scipy import sparse
 from scipy.sparse import csgraph
+from shapely import ops as shapely_ops
 
 from planner.errors import InputError
 from planner.network import ModeNetwork, adjacency_csr
@@ -40,7 +41,9 @@ AT_NODE_M = 1.0
 
 
 @numba.njit(cache=True, nogil=True)
-def _dijkstra_one(indptr, indices, weights, src, target_pos, n_targets, out_row, dist, touched, heap_d, heap_n):  # type: ignore[no-untyped-def]  # noqa: ANN001
+def _dijkstra_one(
+    indptr, indices, weights, src, target_pos, n_targets, out_row, dist, touched, heap_d, heap_n
+):
     # ``dist`` is +inf everywhere on entry and is restored on exit, touching only the nodes
     # reached: an early-stopping search then costs what it explores, not the graph's size.
     # A node is settled when its distance is negated (-0.0 marks the source itself).
@@ -106,7 +109,7 @@ def _dijkstra_one(indptr, indices, weights, src, target_pos, n_targets, out_row,
 
 
 @numba.njit(parallel=True, cache=True)
-def _dijkstra_many(indptr, indices, weights, sources, targets, n_threads):  # type: ignore[no-untyped-def]  # noqa: ANN001
+def _dijkstra_many(indptr, indices, weights, sources, targets, n_threads):
     n = len(indptr) - 1
     target_pos = np.full(n, -1, np.int64)
     n_unique = 0
@@ -123,7 +126,19 @@ def _dijkstra_many(indptr, indices, weights, sources, targets, n_threads):  # ty
         heap_d = np.empty(m + 1)
         heap_n = np.empty(m + 1, np.int32)
         for s in range(bounds[t], bounds[t + 1]):
-            _dijkstra_one(indptr, indices, weights, sources[s], target_pos, n_unique, out[s], dist, touched, heap_d, heap_n)
+            _dijkstra_one(
+                indptr,
+                indices,
+                weights,
+                sources[s],
+                target_pos,
+                n_unique,
+                out[s],
+                dist,
+                touched,
+                heap_d,
+                heap_n,
+            )
     return out
 
 
@@ -147,7 +162,7 @@ def dijkstra_many(
     sources = np.asarray(sources, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
     n_threads = min(threads or default_threads(), max(len(sources), 1))
-    numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     out = _dijkstra_many(
         graph.indptr.astype(np.int64),
         graph.indices.astype(np.int32),
@@ -167,7 +182,9 @@ def dijkstra_many(
 
 def dijkstra_scipy(graph: sparse.csr_array, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Reference implementation with ``scipy.sparse.csgraph.dijkstra`` (single core)."""
-    return csgraph.dijkstra(graph, directed=True, indices=np.asarray(sources))[:, np.asarray(targets)]
+    return csgraph.dijkstra(graph, directed=True, indices=np.asarray(sources))[
+        :, np.asarray(targets)
+    ]
 
 
 # ----------------------------------------------------------------------------- site graph
@@ -233,8 +250,12 @@ class SiteGraph:
                 if not has.any():
                     continue
                 # Chain start -> site_1 -> ... -> site_k -> end, in stored segment order.
-                a_node = np.where(forward, net.edge_u[np.maximum(e, 0)], net.edge_v[np.maximum(e, 0)])
-                b_node = np.where(forward, net.edge_v[np.maximum(e, 0)], net.edge_u[np.maximum(e, 0)])
+                a_node = np.where(
+                    forward, net.edge_u[np.maximum(e, 0)], net.edge_v[np.maximum(e, 0)]
+                )
+                b_node = np.where(
+                    forward, net.edge_v[np.maximum(e, 0)], net.edge_u[np.maximum(e, 0)]
+                )
                 tt = net.edge_travel_time_s[np.maximum(e, 0)]
                 prev_node = np.where(first, a_node, np.concatenate([[0], node_o[:-1]]))
                 prev_frac = np.where(first, 0.0, np.concatenate([[0.0], frac_o[:-1]]))
@@ -255,7 +276,10 @@ class SiteGraph:
         # A site at a junction is at the junction, whichever segment it was snapped to: tie it
         # to the node both ways, or a one-way segment would force a detour through itself.
         seg_len_m = shapely.length(net.segment_lines()[seg]) if len(seg) else np.empty(0)
-        for at_end, frac_end in ((frac * seg_len_m <= AT_NODE_M, 0.0), ((1 - frac) * seg_len_m <= AT_NODE_M, 1.0)):
+        for at_end, frac_end in (
+            (frac * seg_len_m <= AT_NODE_M, 0.0),
+            ((1 - frac) * seg_len_m <= AT_NODE_M, 1.0),
+        ):
             if not at_end.any():
                 continue
             e = np.where(net.seg_fwd_edge[seg] >= 0, net.seg_fwd_edge[seg], net.seg_bwd_edge[seg])
@@ -295,7 +319,9 @@ class SiteGraph:
         try:
             return self.sites.snapped_ids.index(site_id)
         except ValueError:
-            raise InputError(f"site {site_id!r} is not on the {self.net.mode} network", field="site_id") from None
+            raise InputError(
+                f"site {site_id!r} is not on the {self.net.mode} network", field="site_id"
+            ) from None
 
     def path(self, origin: str, destination: str) -> tuple[shapely.LineString, float]:
         """Road-following path between two sites, in EPSG:27700, and its travel time in seconds."""
@@ -303,7 +329,9 @@ class SiteGraph:
         src, dst = int(self.site_node[i]), int(self.site_node[j])
         key = f"pred_{src}"
         if key not in self._cache:
-            dist, pred = csgraph.dijkstra(self.csr, directed=True, indices=src, return_predecessors=True)
+            dist, pred = csgraph.dijkstra(
+                self.csr, directed=True, indices=src, return_predecessors=True
+            )
             self._cache[key] = (dist, pred)
         dist, pred = self._cache[key]
         if not np.isfinite(dist[dst]):
@@ -313,7 +341,7 @@ class SiteGraph:
             nodes.append(int(pred[nodes[-1]]))
         nodes.reverse()
         coords: list[np.ndarray] = []
-        for a, b in zip(nodes[:-1], nodes[1:], strict=True):
+        for a, b in itertools.pairwise(nodes):
             coords.append(self._edge_coords(a, b))
         if not coords:
             x, y = self.sites.snap_x_m, self.sites.snap_y_m
@@ -367,14 +395,23 @@ class TravelTimeMatrix:
     def unreachable_pairs(self) -> list[tuple[str, str]]:
         """Every ordered pair of sites with no route between them."""
         rows, cols = np.nonzero(~self.reachable)
-        return [(self.site_ids[r], self.site_ids[c]) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)]
+        return [
+            (self.site_ids[r], self.site_ids[c])
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True)
+        ]
 
     def summary(self) -> str:
         """One line describing the matrix."""
         n = len(self.site_ids)
         off = self.travel_time_s[self.reachable & ~np.eye(n, dtype=bool)]
-        stats = f", median {np.median(off) / 60:.1f} min, max {off.max() / 60:.1f} min" if off.size else ""
-        return f"{self.mode} matrix {n}x{n}{stats}; {int((~self.reachable).sum())} unreachable pairs"
+        stats = (
+            f", median {np.median(off) / 60:.1f} min, max {off.max() / 60:.1f} min"
+            if off.size
+            else ""
+        )
+        return (
+            f"{self.mode} matrix {n}x{n}{stats}; {int((~self.reachable).sum())} unreachable pairs"
+        )
 
     def to_csv(self, path: str | Path) -> Path:
         """Write the matrix in seconds, an empty cell where unreachable, atomically."""
@@ -393,7 +430,9 @@ def travel_time_matrix(graph: SiteGraph, *, threads: int | None = None) -> Trave
     tt = dijkstra_many(graph.csr, nodes, nodes, threads=threads)
     np.fill_diagonal(tt, 0.0)
     reachable = np.isfinite(tt)
-    result = TravelTimeMatrix(mode=graph.net.mode, site_ids=graph.sites.snapped_ids, travel_time_s=tt, reachable=reachable)
+    result = TravelTimeMatrix(
+        mode=graph.net.mode, site_ids=graph.sites.snapped_ids, travel_time_s=tt, reachable=reachable
+    )
     if not reachable.all():
         log.warning("%d site pairs have no %s route", int((~reachable).sum()), graph.net.mode)
     log.info("%s", result.summary())

@@ -270,7 +270,11 @@ class BuildReport:
             f"{self.ways_read:,} ways; largest of {self.components:,} strongly connected "
             f"components kept, {self.dropped_nodes:,} nodes and {self.dropped_edges:,} edges "
             "dropped"
-            + (f"; {self.clipped_points:,} way points outside the boundary removed" if self.clipped_points else "")
+            + (
+                f"; {self.clipped_points:,} way points outside the boundary removed"
+                if self.clipped_points
+                else ""
+            )
         )
 
 
@@ -321,7 +325,9 @@ class ModeNetwork:
         """Number of directed edges."""
         return len(self.edge_u)
 
-    def csr(self, weight: Literal["travel_time_s", "length_m"] = "travel_time_s") -> sparse.csr_array:
+    def csr(
+        self, weight: Literal["travel_time_s", "length_m"] = "travel_time_s"
+    ) -> sparse.csr_array:
         """Sparse adjacency matrix with the cheapest parallel edge's weight, for csgraph."""
         key = f"csr_{weight}"
         if key not in self._cache:
@@ -343,9 +349,17 @@ class ModeNetwork:
         """Every segment as a shapely LineString (cached), indexed by segment."""
         if "lines" not in self._cache:
             counts = (self.seg_end - self.seg_start + 1).astype(np.int64)
-            pos = np.concatenate([np.arange(s, e + 1) for s, e in zip(self.seg_start, self.seg_end, strict=True)]) if len(counts) else np.empty(0, np.int64)
+            pos = (
+                np.concatenate(
+                    [np.arange(s, e + 1) for s, e in zip(self.seg_start, self.seg_end, strict=True)]
+                )
+                if len(counts)
+                else np.empty(0, np.int64)
+            )
             coords = np.column_stack([self.coord_x_m[pos], self.coord_y_m[pos]])
-            self._cache["lines"] = shapely.linestrings(coords, indices=np.repeat(np.arange(len(counts)), counts))
+            self._cache["lines"] = shapely.linestrings(
+                coords, indices=np.repeat(np.arange(len(counts)), counts)
+            )
         return self._cache["lines"]
 
     def bounds_m(self) -> tuple[float, float, float, float]:
@@ -368,7 +382,9 @@ class ModeNetwork:
         g = nx.MultiDiGraph(crs=CRS_BNG, simplified=True, mode=self.mode)
         g.add_nodes_from(
             (i, {"x": float(x), "y": float(y), "osmid": int(o)})
-            for i, (x, y, o) in enumerate(zip(self.node_x_m, self.node_y_m, self.node_osmid, strict=True))
+            for i, (x, y, o) in enumerate(
+                zip(self.node_x_m, self.node_y_m, self.node_osmid, strict=True)
+            )
         )
         lines = self.segment_lines() if geometry else None
         for e in range(self.n_edges):
@@ -425,7 +441,13 @@ class RoadNetwork:
 
     def summary(self) -> str:
         """Human-readable report of both modes."""
-        return "\n".join([f"network from {self.source} ({CRS_BNG})", self.car.report.summary(), self.foot.report.summary()])
+        return "\n".join(
+            [
+                f"network from {self.source} ({CRS_BNG})",
+                self.car.report.summary(),
+                self.foot.report.summary(),
+            ]
+        )
 
 
 # ----------------------------------------------------------------------------- building
@@ -446,7 +468,9 @@ def adjacency_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sparse
 _TO_BNG = pyproj.Transformer.from_crs(4326, 27700, always_xy=True)
 
 
-def _way_attributes(ways: OsmWays, mode: Mode) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def _way_attributes(
+    ways: OsmWays, mode: Mode
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     n = ways.n_ways
     direction = np.zeros(n, dtype=np.int8)
     speed = np.zeros(n, dtype=np.float64)
@@ -464,7 +488,9 @@ def _way_attributes(ways: OsmWays, mode: Mode) -> tuple[np.ndarray, np.ndarray, 
     return direction, speed, np.asarray(highway, dtype=object), names
 
 
-def build_mode(ways: OsmWays, mode: Mode, clip_polygon_m: shapely.Geometry | None = None) -> ModeNetwork:
+def build_mode(
+    ways: OsmWays, mode: Mode, clip_polygon_m: shapely.Geometry | None = None
+) -> ModeNetwork:
     """Normalise raw ways into the network of one patrol mode (see the module docstring).
 
     Raises
@@ -475,7 +501,9 @@ def build_mode(ways: OsmWays, mode: Mode, clip_polygon_m: shapely.Geometry | Non
     direction, speed_kph, highway, names = _way_attributes(ways, mode)
     use = direction > 0
     if not use.any():
-        raise NetworkError(f"{ways.source}: no road usable by {mode} patrols; check the extract covers the force area")
+        raise NetworkError(
+            f"{ways.source}: no road usable by {mode} patrols; check the extract covers the force area"
+        )
     lengths = np.diff(ways.way_offsets)
     pos_way = np.repeat(np.arange(ways.n_ways), lengths)
     node_idx = np.searchsorted(ways.node_id, ways.way_refs)
@@ -514,7 +542,9 @@ def build_mode(ways: OsmWays, mode: Mode, clip_polygon_m: shapely.Geometry | Non
     clipped_points = int((~inside).sum())
 
     if len(seg_start) == 0:
-        raise NetworkError(f"{ways.source}: no {mode} road left inside the boundary; is the boundary for this area?")
+        raise NetworkError(
+            f"{ways.source}: no {mode} road left inside the boundary; is the boundary for this area?"
+        )
 
     seg_dir = direction[seg_way]
     fwd = (seg_dir & _DIR_FWD) > 0
@@ -544,7 +574,9 @@ def build_mode(ways: OsmWays, mode: Mode, clip_polygon_m: shapely.Geometry | Non
     main_ids = np.flatnonzero(node_main)
     node_x_all = _node_coord(used_nodes, node_idx, x)
     node_y_all = _node_coord(used_nodes, node_idx, y)
-    main_ids = main_ids[np.argsort(morton_code(node_x_all[main_ids], node_y_all[main_ids]), kind="stable")]
+    main_ids = main_ids[
+        np.argsort(morton_code(node_x_all[main_ids], node_y_all[main_ids]), kind="stable")
+    ]
     new_index = np.full(n_all, -1, dtype=np.int64)
     new_index[main_ids] = np.arange(len(main_ids))
     e_seg_m, e_rev_m = e_seg[edge_main], e_rev[edge_main]
@@ -558,7 +590,9 @@ def build_mode(ways: OsmWays, mode: Mode, clip_polygon_m: shapely.Geometry | Non
     seg_fwd_edge[e_seg_m[~e_rev_m]] = eidx[~e_rev_m]
     seg_bwd_edge[e_seg_m[e_rev_m]] = eidx[e_rev_m]
 
-    highway_labels, highway_codes = np.unique(highway[seg_way[e_seg_m]].astype(str), return_inverse=True)
+    highway_labels, highway_codes = np.unique(
+        highway[seg_way[e_seg_m]].astype(str), return_inverse=True
+    )
     seg_names = np.asarray([names[w] for w in seg_way.tolist()], dtype=object)
     name_labels, name_codes = np.unique(seg_names.astype(str), return_inverse=True)
     edge_speed = speed_kph[seg_way[e_seg_m]]
@@ -656,13 +690,17 @@ def build_network(
         shapely.prepare(clip)
     car = build_mode(ways, "car", clip)
     foot = build_mode(ways, "foot", clip)
-    return RoadNetwork(car=car, foot=foot, source=ways.source, boundary_wkt=clip.wkt if clip is not None else None)
+    return RoadNetwork(
+        car=car, foot=foot, source=ways.source, boundary_wkt=clip.wkt if clip is not None else None
+    )
 
 
 # ----------------------------------------------------------------------------- boundaries
 
 
-def read_boundary(path: str | Path, *, name: str | None = None, name_field: str | None = None) -> shapely.Geometry:
+def read_boundary(
+    path: str | Path, *, name: str | None = None, name_field: str | None = None
+) -> shapely.Geometry:
     """Read a boundary polygon (GeoJSON, GeoPackage, shapefile) and return it in EPSG:27700.
 
     Parameters
@@ -687,15 +725,23 @@ def read_boundary(path: str | Path, *, name: str | None = None, name_field: str 
     if gdf.empty:
         raise InputError("boundary file holds no features", path=path)
     if gdf.crs is None:
-        raise InputError("boundary file has no CRS; save it with one (EPSG:4326 or EPSG:27700)", path=path)
+        raise InputError(
+            "boundary file has no CRS; save it with one (EPSG:4326 or EPSG:27700)", path=path
+        )
     if name is not None:
-        field_name = name_field or next((c for c in gdf.columns if c.upper().endswith("NM") or c.lower() == "name"), None)
+        field_name = name_field or next(
+            (c for c in gdf.columns if c.upper().endswith("NM") or c.lower() == "name"), None
+        )
         if field_name is None or field_name not in gdf.columns:
-            raise InputError(f"no name column to pick {name!r} from; set name_field", path=path, field=name_field)
+            raise InputError(
+                f"no name column to pick {name!r} from; set name_field", path=path, field=name_field
+            )
         picked = gdf[gdf[field_name] == name]
         if picked.empty:
             choices = ", ".join(sorted(map(str, gdf[field_name].unique()))[:50])
-            raise InputError(f"no feature named {name!r}; names are: {choices}", path=path, field=field_name)
+            raise InputError(
+                f"no feature named {name!r}; names are: {choices}", path=path, field=field_name
+            )
         gdf = picked
     check_crs_plausible(*gdf.total_bounds, crs=gdf.crs, what="boundary", path=path)
     geom = gdf.to_crs(CRS_BNG).geometry.union_all()
@@ -704,7 +750,16 @@ def read_boundary(path: str | Path, *, name: str | None = None, name_field: str 
     return shapely.make_valid(geom)
 
 
-def check_crs_plausible(minx: float, miny: float, maxx: float, maxy: float, *, crs: Any, what: str, path: str | Path | None = None) -> None:
+def check_crs_plausible(
+    minx: float,
+    miny: float,
+    maxx: float,
+    maxy: float,
+    *,
+    crs: Any,
+    what: str,
+    path: str | Path | None = None,
+) -> None:
     """Reject coordinates that cannot be in Great Britain in the declared CRS.
 
     Catches the two common mix-ups: eastings/northings declared as WGS84, and lon/lat declared
@@ -712,16 +767,26 @@ def check_crs_plausible(minx: float, miny: float, maxx: float, maxy: float, *, c
     """
     epsg = pyproj.CRS.from_user_input(crs).to_epsg()
     if epsg == 4326:
-        if not (-9.0 <= minx and maxx <= 2.5 and 49.0 <= miny and maxy <= 61.5):
-            hint = " They look like British National Grid metres: declare EPSG:27700." if maxx > 1000 else ""
+        if not (minx >= -9.0 and maxx <= 2.5 and miny >= 49.0 and maxy <= 61.5):
+            hint = (
+                " They look like British National Grid metres: declare EPSG:27700."
+                if maxx > 1000
+                else ""
+            )
             raise InputError(
                 f"{what} coordinates ({minx:.4g}, {miny:.4g})-({maxx:.4g}, {maxy:.4g}) are not "
                 f"longitude/latitude in Great Britain.{hint}",
                 path=path,
             )
     elif epsg == 27700:
-        if not (-1e5 <= minx and maxx <= 8e5 and -1e5 <= miny and maxy <= 1.3e6) or maxx - minx < 0.5 and maxx < 180:
-            hint = " They look like longitude/latitude: declare EPSG:4326." if abs(maxx) <= 180 and abs(maxy) <= 90 else ""
+        if not (minx >= -1e5 and maxx <= 8e5 and miny >= -1e5 and maxy <= 1.3e6) or (
+            maxx - minx < 0.5 and maxx < 180
+        ):
+            hint = (
+                " They look like longitude/latitude: declare EPSG:4326."
+                if abs(maxx) <= 180 and abs(maxy) <= 90
+                else ""
+            )
             raise InputError(
                 f"{what} coordinates ({minx:.4g}, {miny:.4g})-({maxx:.4g}, {maxy:.4g}) are not "
                 f"British National Grid metres.{hint}",
@@ -763,7 +828,10 @@ def _read_graphml(path: Path) -> OsmWays:
     try:
         graph = ox.load_graphml(path)
     except Exception as exc:
-        raise InputError(f"cannot read as osmnx GraphML ({type(exc).__name__}: {exc}); save it again with ox.save_graphml", path=path) from exc
+        raise InputError(
+            f"cannot read as osmnx GraphML ({type(exc).__name__}: {exc}); save it again with ox.save_graphml",
+            path=path,
+        ) from exc
     return graph_to_ways(graph, str(path))
 
 
@@ -867,7 +935,9 @@ def download_network(
             polygon_wgs84 = ox.geocode_to_gdf(place).geometry.union_all()
         boundary_m = shapely.transform(polygon_wgs84, _TO_BNG.transform, interleaved=False)
         to_wgs = pyproj.Transformer.from_crs(27700, 4326, always_xy=True)
-        query_area = shapely.transform(shapely.buffer(boundary_m, buffer_m), to_wgs.transform, interleaved=False)
+        query_area = shapely.transform(
+            shapely.buffer(boundary_m, buffer_m), to_wgs.transform, interleaved=False
+        )
         # osmnx's public graph builders drop the tags we need (foot, motor_vehicle...), so ask
         # its Overpass client for raw highway ways and normalise them like a file extract.
         from osmnx import _overpass
@@ -880,7 +950,9 @@ def download_network(
         ) from exc
     except Exception as exc:  # osmnx raises its own errors for Nominatim/Overpass failures
         if type(exc).__module__.startswith(("osmnx", "requests")):
-            raise DownloadError(f"osmnx download failed for {place or 'the boundary'}: {exc}") from exc
+            raise DownloadError(
+                f"osmnx download failed for {place or 'the boundary'}: {exc}"
+            ) from exc
         raise
     from planner.osm import overpass_json_to_ways
 
@@ -936,7 +1008,7 @@ def write_network(net: RoadNetwork, path: str | Path) -> Path:
         }
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    np.savez(buf, allow_pickle=False, **arrays)
     atomic_write_bytes(path, buf.getvalue())
     return Path(path)
 
@@ -969,8 +1041,16 @@ def read_network(path: str | Path) -> RoadNetwork:
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"cannot read cached network ({type(exc).__name__}: {exc}); delete it so it is rebuilt", path=path) from exc
-    return RoadNetwork(car=modes["car"], foot=modes["foot"], source=meta["source"], boundary_wkt=meta["boundary_wkt"])
+        raise InputError(
+            f"cannot read cached network ({type(exc).__name__}: {exc}); delete it so it is rebuilt",
+            path=path,
+        ) from exc
+    return RoadNetwork(
+        car=modes["car"],
+        foot=modes["foot"],
+        source=meta["source"],
+        boundary_wkt=meta["boundary_wkt"],
+    )
 
 
 def mode_names(modes: Sequence[str]) -> tuple[Mode, ...]:
@@ -979,5 +1059,5 @@ def mode_names(modes: Sequence[str]) -> tuple[Mode, ...]:
     for m in modes:
         if m not in MODES:
             raise InputError(f"unknown patrol mode {m!r}; use 'car' or 'foot'", field="mode")
-        out.append(m)  # type: ignore[arg-type]
+        out.append("car" if m == "car" else "foot")
     return tuple(out)

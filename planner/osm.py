@@ -180,6 +180,7 @@ def read_osm_file(path: str | Path) -> OsmWays:
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
         for way in processor:
+            assert isinstance(way, osmium.osm.Way)  # the entity filter lets only ways through
             refs = []
             for nd in way.nodes:
                 loc = nd.location
@@ -231,7 +232,7 @@ def overpass_json_to_ways(responses: Iterable[Mapping[str, Any]], source: str) -
 
 
 def _first(value: Any) -> Any:
-    """osmnx stores merged attributes as lists (or their string form in GraphML)."""
+    """Osmnx stores merged attributes as lists (or their string form in GraphML)."""
     if isinstance(value, str) and value.startswith("["):
         try:
             value = ast.literal_eval(value)
@@ -265,7 +266,9 @@ def graph_to_ways(graph: nx.MultiDiGraph, source: str) -> OsmWays:
     nodes: dict[int, tuple[float, float]] = {}
     for n, d in graph.nodes(data=True):
         if "x" not in d or "y" not in d:
-            raise InputError(f"node {n} has no x/y coordinates; is this an osmnx graph?", path=source)
+            raise InputError(
+                f"node {n} has no x/y coordinates; is this an osmnx graph?", path=source
+            )
         nodes[int(n)] = lonlat(float(d["x"]), float(d["y"]))
     ways: list[tuple[int, list[int], dict[str, str]]] = []
     next_id = -1
@@ -320,7 +323,9 @@ def write_osm_xml(data: OsmWays, path: str | Path) -> Path:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="planner">']
     lines.extend(
         f'<node id="{nid}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"/>'
-        for nid, lon, lat in zip(used.tolist(), data.lon[idx].tolist(), data.lat[idx].tolist(), strict=True)
+        for nid, lon, lat in zip(
+            used.tolist(), data.lon[idx].tolist(), data.lat[idx].tolist(), strict=True
+        )
     )
     for i, wid in enumerate(data.way_id.tolist()):
         lines.append(f'<way id="{wid}" version="1">')

@@ -74,7 +74,9 @@ def snap_and_matrix(
     matrices: dict[str, TravelTimeMatrix] = {}
     for mode in mode_names(modes):
         mode_net = net.mode(mode)
-        snaps[mode] = snap_sites(mode_net, sites.site_id, sites.x_m, sites.y_m, max_snap_m=max_snap_m)
+        snaps[mode] = snap_sites(
+            mode_net, sites.site_id, sites.x_m, sites.y_m, max_snap_m=max_snap_m
+        )
         graphs[mode] = SiteGraph.build(mode_net, snaps[mode])
         matrices[mode] = travel_time_matrix(graphs[mode])
     files: list[Path] = []
@@ -82,9 +84,11 @@ def snap_and_matrix(
         out = Path(out_dir)
         rows = [row for snap in snaps.values() for row in snap.report_rows()]
         files.append(write_csv(out / "snap_report.csv", rows, SNAP_REPORT_COLUMNS))
-        for mode, m in matrices.items():
-            files.append(m.to_csv(out / f"matrix_{mode}.csv"))
-    return MatrixResult(network=net, sites=sites, snaps=snaps, graphs=graphs, matrices=matrices, files=tuple(files))
+        for name, m in matrices.items():
+            files.append(m.to_csv(out / f"matrix_{name}.csv"))
+    return MatrixResult(
+        network=net, sites=sites, snaps=snaps, graphs=graphs, matrices=matrices, files=tuple(files)
+    )
 
 
 # ----------------------------------------------------------------------------- the week
@@ -135,7 +139,10 @@ class WeekInputs:
         files = self.demand.write(out)
         files.append(self.resources.write(out / "unit_shifts.csv"))
         if self.hotspots is not None:
-            for name, rows in (("hotspots.csv", self.hotspots.hotspot_rows()), ("crime_rejects.csv", self.hotspots.reject_rows())):
+            for name, rows in (
+                ("hotspots.csv", self.hotspots.hotspot_rows()),
+                ("crime_rejects.csv", self.hotspots.reject_rows()),
+            ):
                 files.append(write_csv(out / name, rows, list(rows[0]) if rows else ["none"]))
         return files
 
@@ -185,19 +192,24 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
     stations = station_points(config)
     station_snaps = {}
     for mode in modes:
-        snap = snap_sites(net.mode(mode), stations.site_id, stations.x_m, stations.y_m, max_snap_m=max_snap_m)
+        snap = snap_sites(
+            net.mode(mode), stations.site_id, stations.x_m, stations.y_m, max_snap_m=max_snap_m
+        )
         users = {u.station for u in config.units if u.mode == mode}
         for rej in snap.rejections:
             if rej.site_id in users:
-                raise InputError(f"station {rej.site_id!r} cannot be placed on the {mode} network: {rej.reason}", field="stations")
+                raise InputError(
+                    f"station {rej.site_id!r} cannot be placed on the {mode} network: {rej.reason}",
+                    field="stations",
+                )
         station_snaps[mode] = snap
 
     sites: list[Site] = []
     rejects: list[Reject] = []
     for path in config.site_files():
-        got, rej = sites_from_points(read_site_points(path), config.week.days)
+        got, site_rejects = sites_from_points(read_site_points(path), config.week.days)
         sites.extend(got)
-        rejects.extend(rej)
+        rejects.extend(site_rejects)
 
     hotspots = None
     if config.incidents.files:
@@ -242,7 +254,11 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
     seen: set[str] = set()
     for s in sites:
         if s.site_id in seen:
-            raise InputError(f"site id {s.site_id!r} appears in more than one site file; ids must be unique", path=s.source.split(":")[0], field="site_id")
+            raise InputError(
+                f"site id {s.site_id!r} appears in more than one site file; ids must be unique",
+                path=s.source.split(":")[0],
+                field="site_id",
+            )
         seen.add(s.site_id)
     xs = np.array([s.x_m for s in sites], dtype=float)
     ys = np.array([s.y_m for s in sites], dtype=float)

@@ -93,7 +93,9 @@ class Resources:
             f"selected {len(self.selected)} of {len(self.candidates)} possible unit-shifts: "
             f"{self.used_officer_hours:,.2f} officer-hours (£{self.used_officer_hours * self.cost_per_officer_hour:,.2f})",
         ]
-        smallest = min((c.officer_hours for c in self.candidates if c not in self.selected), default=None)
+        smallest = min(
+            (c.officer_hours for c in self.candidates if c not in self.selected), default=None
+        )
         left = f"left over: {self.leftover_officer_hours:,.2f} officer-hours (£{self.leftover_pounds:,.2f})"
         if smallest is not None and self.leftover_officer_hours < smallest:
             left += f", less than the cheapest remaining unit-shift ({smallest:g} officer-hours)"
@@ -126,7 +128,20 @@ class Resources:
                 }
                 for s in self.candidates
             ),
-            ["shift_id", "unit_id", "mode", "officers", "station_id", "day", "shift", "start", "end", "hours", "officer_hours", "selected"],
+            [
+                "shift_id",
+                "unit_id",
+                "mode",
+                "officers",
+                "station_id",
+                "day",
+                "shift",
+                "start",
+                "end",
+                "hours",
+                "officer_hours",
+                "selected",
+            ],
         )
 
 
@@ -167,7 +182,11 @@ def select_shifts(
     """Choose unit-shifts within the funded hours (see the module docstring)."""
 
     def demand_in(s: UnitShift) -> float:
-        return sum(v.prize * max((w.overlaps(s.start, s.end) for w in v.windows), default=0.0) / 3600 for v in visits if v.windows)
+        return sum(
+            v.prize * max((w.overlaps(s.start, s.end) for w in v.windows), default=0.0) / 3600
+            for v in visits
+            if v.windows
+        )
 
     base = {s.shift_id: (demand_in(s) if visits else 0.0) + 1e-6 for s in candidates}
     chosen: list[UnitShift] = []
@@ -179,7 +198,9 @@ def select_shifts(
         best = None
         best_key: tuple[float, int] | None = None
         for i, s in enumerate(remaining):
-            if used + s.officer_hours > funded_officer_hours + 1e-9 or not _rest_ok(s, by_unit.get(s.unit_id, [])):
+            if used + s.officer_hours > funded_officer_hours + 1e-9 or not _rest_ok(
+                s, by_unit.get(s.unit_id, [])
+            ):
                 continue
             score = base[s.shift_id] / (1 + cover.get((s.day, s.shift), 0)) / s.officer_hours
             key = (score, -i)
@@ -217,6 +238,8 @@ def resources_for_week(config: ForceConfig, visits: Sequence[VisitRequirement] =
         candidates=tuple(candidates),
         selected=tuple(selected),
     )
-    assert res.used_officer_hours <= funded + 1e-9, "never plan more paid hours than the budget buys"
+    assert res.used_officer_hours <= funded + 1e-9, (
+        "never plan more paid hours than the budget buys"
+    )
     log.info("%s", res.summary().splitlines()[1])
     return res

@@ -62,7 +62,9 @@ def _float(value: str | None, *, path: Path, row: int, field: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise InputError(f"{value!r} is not a number; write it as e.g. 52.6712", path=path, row=row, field=field) from None
+        raise InputError(
+            f"{value!r} is not a number; write it as e.g. 52.6712", path=path, row=row, field=field
+        ) from None
     if not np.isfinite(number):
         raise InputError(f"{value!r} is not a finite number", path=path, row=row, field=field)
     return number
@@ -90,11 +92,24 @@ def read_site_points(path: str | Path) -> SitePoints:
     seen: dict[str, int] = {}
     for row, sid in enumerate(ids, start=1):
         if not sid:
-            raise InputError("empty site_id; give every site a unique id", path=path, row=row, field="site_id")
+            raise InputError(
+                "empty site_id; give every site a unique id", path=path, row=row, field="site_id"
+            )
         if sid in seen:
-            raise InputError(f"site_id {sid!r} repeats row {seen[sid]}; ids must be unique", path=path, row=row, field="site_id")
+            raise InputError(
+                f"site_id {sid!r} repeats row {seen[sid]}; ids must be unique",
+                path=path,
+                row=row,
+                field="site_id",
+            )
         seen[sid] = row
-    return SitePoints(path=path, site_id=tuple(ids), x_m=np.asarray(xs), y_m=np.asarray(ys), attributes=tuple(attrs))
+    return SitePoints(
+        path=path,
+        site_id=tuple(ids),
+        x_m=np.asarray(xs),
+        y_m=np.asarray(ys),
+        attributes=tuple(attrs),
+    )
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[float], list[float], list[dict[str, str]]]:
@@ -102,11 +117,18 @@ def _read_csv(path: Path) -> tuple[list[str], list[float], list[float], list[dic
         reader = csv.DictReader(fh)
         columns = [c.strip() for c in (reader.fieldnames or [])]
         if "site_id" not in columns:
-            raise InputError(f"no 'site_id' column (columns are: {', '.join(columns) or 'none'})", path=path, field="site_id")
+            raise InputError(
+                f"no 'site_id' column (columns are: {', '.join(columns) or 'none'})",
+                path=path,
+                field="site_id",
+            )
         has_ll = {"lon", "lat"} <= set(columns)
         has_en = {"easting", "northing"} <= set(columns)
         if not (has_ll or has_en):
-            raise InputError("needs lon and lat columns (WGS84) or easting and northing columns (EPSG:27700)", path=path)
+            raise InputError(
+                "needs lon and lat columns (WGS84) or easting and northing columns (EPSG:27700)",
+                path=path,
+            )
         ids: list[str] = []
         xs: list[float] = []
         ys: list[float] = []
@@ -128,7 +150,13 @@ def _read_csv(path: Path) -> tuple[list[str], list[float], list[float], list[dic
                     x, y = _TO_BNG.transform(lon, lat)
             xs.append(float(x))
             ys.append(float(y))
-            attrs.append({k: v for k, v in rec.items() if k not in {"site_id", "lon", "lat", "easting", "northing"}})
+            attrs.append(
+                {
+                    k: v
+                    for k, v in rec.items()
+                    if k not in {"site_id", "lon", "lat", "easting", "northing"}
+                }
+            )
     return ids, xs, ys, attrs
 
 
@@ -147,9 +175,16 @@ def _read_spatial(path: Path) -> tuple[list[str], list[float], list[float], list
     except Exception as exc:
         raise InputError(f"cannot read as GeoJSON/GeoPackage ({exc})", path=path) from exc
     if "site_id" not in gdf.columns:
-        raise InputError(f"no 'site_id' property (properties are: {', '.join(map(str, gdf.columns))})", path=path, field="site_id")
+        raise InputError(
+            f"no 'site_id' property (properties are: {', '.join(map(str, gdf.columns))})",
+            path=path,
+            field="site_id",
+        )
     if gdf.crs is None:
-        raise InputError("file has no CRS; GeoJSON is WGS84 by definition, a GeoPackage must declare one", path=path)
+        raise InputError(
+            "file has no CRS; GeoJSON is WGS84 by definition, a GeoPackage must declare one",
+            path=path,
+        )
     ids = [str(v).strip() if v is not None else "" for v in gdf["site_id"]]
     xs = np.full(len(gdf), np.nan)
     ys = np.full(len(gdf), np.nan)
@@ -169,5 +204,7 @@ def _read_spatial(path: Path) -> tuple[list[str], list[float], list[float], list
         pt = geom if geom.geom_type == "Point" else geom.representative_point()
         xs[i], ys[i] = pt.x, pt.y
     other = [c for c in gdf.columns if c not in {"site_id", "geometry"}]
-    attrs = [{c: "" if r[c] is None else str(r[c]) for c in other} for _, r in gdf[other].iterrows()]
+    attrs = [
+        {c: "" if r[c] is None else str(r[c]) for c in other} for _, r in gdf[other].iterrows()
+    ]
     return ids, xs.tolist(), ys.tolist(), attrs

@@ -95,7 +95,9 @@ class SnappedSites:
                     "snap_distance_m": f"{self.snap_distance_m[k]:.1f}" if self.snapped[k] else "",
                     "snap_x_m": f"{self.snap_x_m[k]:.1f}" if self.snapped[k] else "",
                     "snap_y_m": f"{self.snap_y_m[k]:.1f}" if self.snapped[k] else "",
-                    "nearest_road_m": "" if rej is None or rej.nearest_road_m is None else f"{rej.nearest_road_m:.1f}",
+                    "nearest_road_m": ""
+                    if rej is None or rej.nearest_road_m is None
+                    else f"{rej.nearest_road_m:.1f}",
                     "reason": rej.reason if rej else "",
                 }
             )
@@ -157,7 +159,9 @@ def snap_sites(
     ids = tuple(str(s) for s in site_ids)
     if len(set(ids)) != len(ids):
         dupes = sorted({s for s in ids if ids.count(s) > 1})
-        raise InputError(f"site ids must be unique; repeated: {', '.join(dupes[:10])}", field="site_id")
+        raise InputError(
+            f"site ids must be unique; repeated: {', '.join(dupes[:10])}", field="site_id"
+        )
     if max_snap_m <= 0:
         raise InputError(f"max_snap_m must be positive, got {max_snap_m}", field="max_snap_m")
     x = np.asarray(x_m, dtype=np.float64)
@@ -179,7 +183,9 @@ def snap_sites(
     tree, tree_idx = _tree(net, "usable-" + ",".join(sorted(no_snap_highways)), usable)
     q = np.flatnonzero(located)
     if len(q):
-        (pi, ti), dist = tree.query_nearest(points[q], max_distance=max_snap_m, return_distance=True, all_matches=False)
+        (pi, ti), dist = tree.query_nearest(
+            points[q], max_distance=max_snap_m, return_distance=True, all_matches=False
+        )
         hit = q[pi]
         seg = tree_idx[ti]
         segment[hit] = seg
@@ -192,7 +198,9 @@ def snap_sites(
     rejections: list[SnapRejection] = []
     missed = np.flatnonzero(segment < 0)
     if len(missed):
-        rejections = _explain_misses(net, ids, points, located, missed, max_snap_m, no_snap_highways)
+        rejections = _explain_misses(
+            net, ids, points, located, missed, max_snap_m, no_snap_highways
+        )
     result = SnappedSites(
         mode=net.mode,
         site_ids=ids,
@@ -206,7 +214,9 @@ def snap_sites(
     )
     log.info("%s", result.summary())
     if rejections:
-        log.warning("%d sites not placed on the %s network (see the snap report)", len(rejections), net.mode)
+        log.warning(
+            "%d sites not placed on the %s network (see the snap report)", len(rejections), net.mode
+        )
     for r in rejections:
         log.debug("site %s not placed on the %s network: %s", r.site_id, net.mode, r.reason)
     return result
@@ -221,13 +231,17 @@ def _explain_misses(
     max_snap_m: float,
     no_snap_highways: Sequence[str],
 ) -> list[SnapRejection]:
-    usable_tree, _ = _tree(net, "usable-" + ",".join(sorted(no_snap_highways)), _snap_mask(net, no_snap_highways))
+    usable_tree, _ = _tree(
+        net, "usable-" + ",".join(sorted(no_snap_highways)), _snap_mask(net, no_snap_highways)
+    )
     isolated_tree, _ = _tree(net, "isolated", ~net.seg_main)
     all_tree, all_idx = _tree(net, "all", np.ones(len(net.seg_start), dtype=bool))
     out = []
     for i in missed.tolist():
         if not located[i]:
-            out.append(SnapRejection(ids[i], "no coordinates (a postcode alone is not geocoded)", None))
+            out.append(
+                SnapRejection(ids[i], "no coordinates (a postcode alone is not geocoded)", None)
+            )
             continue
         pt = points[i : i + 1]
         _, d_usable = usable_tree.query_nearest(pt, return_distance=True)

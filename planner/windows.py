@@ -25,7 +25,17 @@ from planner.config import DAY_NAMES, LONDON, parse_hhmm
 
 _RANGE = re.compile(r"^(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$")
 _DAY_INDEX = {name.lower(): i for i, name in enumerate(DAY_NAMES)}
-_DAY_INDEX.update({"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6})
+_DAY_INDEX.update(
+    {
+        "monday": 0,
+        "tuesday": 1,
+        "wednesday": 2,
+        "thursday": 3,
+        "friday": 4,
+        "saturday": 5,
+        "sunday": 6,
+    }
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -83,7 +93,9 @@ def _days(token: str) -> list[int]:
         i, j = _DAY_INDEX[a], _DAY_INDEX[b]
         return list(range(i, j + 1)) if i <= j else list(range(i, 7)) + list(range(j + 1))
     if token not in _DAY_INDEX:
-        raise ValueError(f"{token!r} is not a day; use Mon..Sun, a range like Mon-Fri, Daily, or a date YYYY-MM-DD")
+        raise ValueError(
+            f"{token!r} is not a day; use Mon..Sun, a range like Mon-Fri, Daily, or a date YYYY-MM-DD"
+        )
     return [_DAY_INDEX[token]]
 
 
@@ -122,7 +134,9 @@ def parse_windows(text: str, week_days: Sequence[dt.date]) -> list[TimeWindow]:
         for piece in times.split(","):
             m = _RANGE.match(piece.strip())
             if not m:
-                raise ValueError(f"{piece.strip()!r} in {clause!r} is not a time range; write HH:MM-HH:MM")
+                raise ValueError(
+                    f"{piece.strip()!r} in {clause!r} is not a time range; write HH:MM-HH:MM"
+                )
             ranges.append((parse_hhmm(m.group(1)), parse_hhmm(m.group(2))))
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", when):
             dates = [dt.date.fromisoformat(when)]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench import SHARED_DATA, synthetic_pbf  # noqa: E402
+from _bench import SHARED_DATA, synthetic_pbf
 
 
 def run_case(source: str, n_sites: int, nx_sources: int, seed: int, queue: mp.Queue) -> None:
@@ -34,7 +34,9 @@ def run_case(source: str, n_sites: int, nx_sources: int, seed: int, queue: mp.Qu
     from planner.network import load_network
     from planner.snapping import snap_sites
 
-    net = load_network(source, cache_dir=Path(__file__).resolve().parents[1] / ".planner-cache" / "bench")
+    net = load_network(
+        source, cache_dir=Path(__file__).resolve().parents[1] / ".planner-cache" / "bench"
+    )
     car = net.car
     rng = np.random.default_rng(seed)
     nodes = rng.choice(car.n_nodes, n_sites, replace=False)
@@ -58,7 +60,9 @@ def run_case(source: str, n_sites: int, nx_sources: int, seed: int, queue: mp.Qu
 
     coo = graph.csr.tocoo()
     g = nx.DiGraph()
-    g.add_weighted_edges_from(zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True))
+    g.add_weighted_edges_from(
+        zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True)
+    )
     start = time.perf_counter()
     for s in sample.tolist():
         nx.single_source_dijkstra_path_length(g, s, weight="weight")
@@ -92,7 +96,9 @@ def main() -> int:
 
     networks = [("Rutland", str(SHARED_DATA / "rutland.osm.pbf"))]
     if args.synthetic_nodes:
-        networks.append((f"synthetic {args.synthetic_nodes:,}", str(synthetic_pbf(args.synthetic_nodes))))
+        networks.append(
+            (f"synthetic {args.synthetic_nodes:,}", str(synthetic_pbf(args.synthetic_nodes)))
+        )
 
     ctx = mp.get_context("spawn")
     header = (
@@ -104,7 +110,9 @@ def main() -> int:
     for label, source in networks:
         for n_sites in args.sites:
             queue: mp.Queue = ctx.Queue()
-            proc = ctx.Process(target=run_case, args=(source, n_sites, args.nx_sources, args.seed, queue))
+            proc = ctx.Process(
+                target=run_case, args=(source, n_sites, args.nx_sources, args.seed, queue)
+            )
             proc.start()
             r = queue.get()
             proc.join()

@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench import SHARED_DATA, peak_rss_mb, synthetic_pbf, timed  # noqa: E402
+from _bench import SHARED_DATA, peak_rss_mb, synthetic_pbf, timed
 
-from planner.network import load_network, read_network, write_network  # noqa: E402
+from planner.network import load_network, read_network, write_network
 
 
 def main() -> int:
@@ -36,7 +36,12 @@ def main() -> int:
     if args.synthetic_nodes:
         pbf = synthetic_pbf(args.synthetic_nodes)
         cases.append((f"synthetic {args.synthetic_nodes:,} PBF", pbf))
-        cases.append((f"synthetic {args.synthetic_nodes:,} XML", pbf.with_name(pbf.name.replace(".osm.pbf", ".osm.bz2"))))
+        cases.append(
+            (
+                f"synthetic {args.synthetic_nodes:,} XML",
+                pbf.with_name(pbf.name.replace(".osm.pbf", ".osm.bz2")),
+            )
+        )
 
     header = f"{'network':<26} {'file MB':>8} {'from file s':>12} {'from cache s':>13} {'ratio':>8} {'car nodes':>10} {'car edges':>10} {'foot nodes':>11} {'foot edges':>11}"
     print(header)
@@ -51,7 +56,9 @@ def main() -> int:
                 f"{t_file / t_cache:>7.0f}x {net.car.n_nodes:>10,} {net.car.n_edges:>10,} "
                 f"{net.foot.n_nodes:>11,} {net.foot.n_edges:>11,}"
             )
-    print(f"\npeak RSS of this process: {peak_rss_mb():,.0f} MiB; median of {args.repeat} runs (cache: of {max(args.repeat, 5)})")
+    print(
+        f"\npeak RSS of this process: {peak_rss_mb():,.0f} MiB; median of {args.repeat} runs (cache: of {max(args.repeat, 5)})"
+    )
     return 0
 
 

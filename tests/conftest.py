@@ -73,7 +73,9 @@ LON0, LAT0 = -0.72, 52.67
 STEP_DEG = 0.001  # about 68 m east-west and 111 m north-south at this latitude
 
 
-def make_ways(nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict[str, str]]]) -> OsmWays:
+def make_ways(
+    nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict[str, str]]]
+) -> OsmWays:
     """OsmWays from grid coordinates (i, j) in units of :data:`STEP_DEG` from a Rutland origin."""
     coords = {n: (LON0 + i * STEP_DEG, LAT0 + j * STEP_DEG) for n, (i, j) in nodes.items()}
     return OsmWays.from_lists(coords, ways, source="hand-made")

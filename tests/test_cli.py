@@ -26,7 +26,14 @@ def test_help_lists_commands() -> None:
 
 def test_network_command(leeds_pbf: Path, tmp_path: Path) -> None:
     """`planner network` reports both modes and can save the normalised network."""
-    code, out, _ = run("network", str(leeds_pbf), "--cache-dir", str(tmp_path / "c"), "--save", str(tmp_path / "n.npz"))
+    code, out, _ = run(
+        "network",
+        str(leeds_pbf),
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "--save",
+        str(tmp_path / "n.npz"),
+    )
     assert code == 0
     assert "car:" in out and "foot:" in out
     assert (tmp_path / "n.npz").exists()
@@ -36,7 +43,7 @@ def test_network_command(leeds_pbf: Path, tmp_path: Path) -> None:
 
 def test_missing_file_is_one_clean_line(tmp_path: Path) -> None:
     """A missing input gives exit code 2 and one line naming the file, no traceback."""
-    code, out, err = run("network", str(tmp_path / "missing.osm.pbf"))
+    code, _, err = run("network", str(tmp_path / "missing.osm.pbf"))
     assert code == 2
     assert err.strip().count("\n") == 0
     assert err.startswith("error: ") and "missing.osm.pbf" in err and "Traceback" not in err
@@ -53,7 +60,16 @@ def test_matrix_command_writes_reports(rutland_pbf: Path, tmp_path: Path) -> Non
         "unknown,Postcode only,,\n"
     )
     out = tmp_path / "out"
-    code, stdout, _ = run("matrix", str(rutland_pbf), "--sites", str(sites), "--out", str(out), "--cache-dir", str(tmp_path / "c"))
+    code, stdout, _ = run(
+        "matrix",
+        str(rutland_pbf),
+        "--sites",
+        str(sites),
+        "--out",
+        str(out),
+        "--cache-dir",
+        str(tmp_path / "c"),
+    )
     assert code == 0, stdout
     with (out / "snap_report.csv").open() as fh:
         rows = list(csv.DictReader(fh))
@@ -69,6 +85,8 @@ def test_bad_site_file_names_row(rutland_pbf: Path, tmp_path: Path) -> None:
     """A bad coordinate in the site file is reported with file, row and field."""
     sites = tmp_path / "sites.csv"
     sites.write_text("site_id,lon,lat\na,-0.7,52.6\nb,west,52.6\n")
-    code, _, err = run("matrix", str(rutland_pbf), "--sites", str(sites), "--cache-dir", str(tmp_path / "c"))
+    code, _, err = run(
+        "matrix", str(rutland_pbf), "--sites", str(sites), "--cache-dir", str(tmp_path / "c")
+    )
     assert code == 2
     assert "sites.csv, row 2, field 'lon'" in err

@@ -20,10 +20,13 @@ def config() -> ForceConfig:
     return load_config(RUTLAND)
 
 
-def demand_from(config: ForceConfig, tmp_path: Path, rows: str):  # noqa: ANN201
+def demand_from(config: ForceConfig, tmp_path: Path, rows: str):
     """Demand from a small site CSV written in tmp_path."""
     path = tmp_path / "sites.csv"
-    path.write_text("site_id,name,kind,risk,lon,lat,windows,visits_per_week,dwell_min,min_gap_h,required,priority\n" + rows)
+    path.write_text(
+        "site_id,name,kind,risk,lon,lat,windows,visits_per_week,dwell_min,min_gap_h,required,priority\n"
+        + rows
+    )
     sites, rejects = sites_from_points(read_site_points(path), config.week.days)
     return build_demand(config, sites, rejects=rejects)
 
@@ -66,7 +69,11 @@ def test_defaults_and_overrides(config: ForceConfig, tmp_path: Path) -> None:
 
 def test_dated_kinds_visit_each_window(config: ForceConfig, tmp_path: Path) -> None:
     """A surgery held twice in the week gets its visits in each session."""
-    d = demand_from(config, tmp_path, "s,Surgery,mp_surgery,high,-0.73,52.67,2022-10-25 10:00-12:00; 2022-10-27 18:00-19:30,,,,,\n")
+    d = demand_from(
+        config,
+        tmp_path,
+        "s,Surgery,mp_surgery,high,-0.73,52.67,2022-10-25 10:00-12:00; 2022-10-27 18:00-19:30,,,,,\n",
+    )
     assert len(d.visits) == 2
     assert d.visits[0].windows != d.visits[1].windows
 
@@ -83,7 +90,9 @@ def test_dated_kinds_visit_each_window(config: ForceConfig, tmp_path: Path) -> N
         ("x,X,mp_office,low,-0.73,52.67,,0,,,,", "visits_per_week is 0"),
     ],
 )
-def test_bad_rows_are_rejected_with_reason(config: ForceConfig, tmp_path: Path, row: str, reason: str) -> None:
+def test_bad_rows_are_rejected_with_reason(
+    config: ForceConfig, tmp_path: Path, row: str, reason: str
+) -> None:
     """Each bad row lands in the rejects with a reason, never silently dropped."""
     d = demand_from(config, tmp_path, row + "\n")
     assert not d.visits
@@ -93,7 +102,17 @@ def test_bad_rows_are_rejected_with_reason(config: ForceConfig, tmp_path: Path, 
 def test_hotspot_dosage_follows_harm(config: ForceConfig) -> None:
     """Hot spot visits and prizes are in proportion to harm; the top gets the maximum dose."""
     sites = [
-        Site(site_id=f"HS-{i}", name="", kind="hotspot", risk="medium", x_m=0, y_m=0, windows=(), source="crime", harm=h)
+        Site(
+            site_id=f"HS-{i}",
+            name="",
+            kind="hotspot",
+            risk="medium",
+            x_m=0,
+            y_m=0,
+            windows=(),
+            source="crime",
+            harm=h,
+        )
         for i, h in enumerate([1000.0, 500.0, 10.0])
     ]
     d = build_demand(config, sites)

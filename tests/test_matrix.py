@@ -12,7 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from planner.matrix import SiteGraph, TravelTimeMatrix, dijkstra_many, dijkstra_scipy, travel_time_matrix
+from planner.matrix import (
+    SiteGraph,
+    TravelTimeMatrix,
+    dijkstra_many,
+    dijkstra_scipy,
+    travel_time_matrix,
+)
 from planner.network import RoadNetwork, build_network
 from planner.snapping import snap_sites
 from tests.conftest import make_ways
@@ -39,7 +45,9 @@ def random_digraphs(draw: st.DrawFn) -> tuple[sparse.csr_array, list[tuple[int, 
 
 @given(random_digraphs())
 @settings(max_examples=60, deadline=None)
-def test_dijkstra_equals_networkx(case: tuple[sparse.csr_array, list[tuple[int, int, float]]]) -> None:
+def test_dijkstra_equals_networkx(
+    case: tuple[sparse.csr_array, list[tuple[int, int, float]]],
+) -> None:
     """The compiled Dijkstra gives networkx's shortest-path lengths, inf where unreachable."""
     csr, edges = case
     n = csr.shape[0]
@@ -66,7 +74,9 @@ def grid_networks(draw: st.DrawFn) -> RoadNetwork:
             a = i * 10 + j + 1
             for b in ((i + 1) * 10 + j + 1, i * 10 + j + 2):
                 if b in nodes:
-                    tags = {"highway": draw(st.sampled_from(["residential", "tertiary", "primary"]))}
+                    tags = {
+                        "highway": draw(st.sampled_from(["residential", "tertiary", "primary"]))
+                    }
                     if draw(st.booleans()) and draw(st.booleans()):
                         tags["oneway"] = draw(st.sampled_from(["yes", "-1"]))
                     tags["maxspeed"] = draw(st.sampled_from(["20 mph", "30 mph", "national"]))
@@ -81,7 +91,9 @@ def test_site_matrix_equals_networkx_at_nodes(net: RoadNetwork, data: st.DataObj
     """Sites placed on junctions get exactly networkx's shortest travel times between them."""
     car = net.car
     k = data.draw(st.integers(1, min(6, car.n_nodes)))
-    nodes = data.draw(st.lists(st.integers(0, car.n_nodes - 1), min_size=k, max_size=k, unique=True))
+    nodes = data.draw(
+        st.lists(st.integers(0, car.n_nodes - 1), min_size=k, max_size=k, unique=True)
+    )
     ids = [f"n{n}" for n in nodes]
     snaps = snap_sites(car, ids, car.node_x_m[nodes], car.node_y_m[nodes])
     assert snaps.snapped.all()
@@ -157,7 +169,9 @@ def test_path_geometry_follows_roads(rutland: RoadNetwork) -> None:
 def test_unreachable_pairs_are_explicit(tmp_path: Path) -> None:
     """Unreachable pairs are listed and written as empty cells, never a silent number."""
     tt = np.array([[0.0, 10.0], [np.inf, 0.0]])
-    m = TravelTimeMatrix(mode="car", site_ids=("a", "b"), travel_time_s=tt, reachable=np.isfinite(tt))
+    m = TravelTimeMatrix(
+        mode="car", site_ids=("a", "b"), travel_time_s=tt, reachable=np.isfinite(tt)
+    )
     assert m.unreachable_pairs() == [("b", "a")]
     assert "1 unreachable" in m.summary()
     out = m.to_csv(tmp_path / "m.csv")

@@ -60,9 +60,15 @@ def test_national_limit_on_dual_carriageway() -> None:
 def test_speed_defaults_and_caps() -> None:
     """Untagged roads use the class default; a country lane at the national limit is capped."""
     assert car_speed_kph({"highway": "residential"}) == pytest.approx(25 * MPH_TO_KPH)
-    assert car_speed_kph({"highway": "unclassified", "maxspeed": "national"}) == pytest.approx(40 * MPH_TO_KPH)
-    assert car_speed_kph({"highway": "trunk", "maxspeed": "70 mph", "oneway": "yes"}) == pytest.approx(70 * MPH_TO_KPH)
-    assert car_speed_kph({"highway": "residential", "maxspeed": "20 mph"}) == pytest.approx(20 * MPH_TO_KPH)
+    assert car_speed_kph({"highway": "unclassified", "maxspeed": "national"}) == pytest.approx(
+        40 * MPH_TO_KPH
+    )
+    assert car_speed_kph(
+        {"highway": "trunk", "maxspeed": "70 mph", "oneway": "yes"}
+    ) == pytest.approx(70 * MPH_TO_KPH)
+    assert car_speed_kph({"highway": "residential", "maxspeed": "20 mph"}) == pytest.approx(
+        20 * MPH_TO_KPH
+    )
 
 
 @pytest.mark.parametrize(
@@ -140,7 +146,9 @@ def test_oneway_and_foot_directions(city: RoadNetwork) -> None:
 
 def test_xml_and_pbf_agree(rutland: RoadNetwork) -> None:
     """The drive-only XML extract of Rutland gives (almost) the PBF's car network."""
-    xml = load_network(Path(network_mod.__file__).parents[2] / "shared" / "data" / "rutland-drive.osm.bz2")
+    xml = load_network(
+        Path(network_mod.__file__).parents[2] / "shared" / "data" / "rutland-drive.osm.bz2"
+    )
     assert xml.car.n_nodes == pytest.approx(rutland.car.n_nodes, rel=0.01)
     assert xml.car.edge_length_m.sum() == pytest.approx(rutland.car.edge_length_m.sum(), rel=0.01)
 
@@ -280,7 +288,9 @@ def _recorded_nominatim(boundary_wgs84: shapely.Geometry) -> list[dict]:
 
 
 @pytest.fixture()
-def recorded_osm(monkeypatch: pytest.MonkeyPatch, city_xml: Path, force_areas: Path) -> dict[str, int]:
+def recorded_osm(
+    monkeypatch: pytest.MonkeyPatch, city_xml: Path, force_areas: Path
+) -> dict[str, int]:
     """Patch osmnx's Nominatim and Overpass requests to answer from recorded City data."""
     from osmnx import _nominatim, _overpass
 
@@ -292,7 +302,9 @@ def recorded_osm(monkeypatch: pytest.MonkeyPatch, city_xml: Path, force_areas: P
     answer = overpass_response(read_osm_file(city_xml))
     calls = {"nominatim": 0, "overpass": 0}
 
-    def nominatim(params: dict, request_type: str = "search", pause: float = 1, error_pause: float = 60) -> list:
+    def nominatim(
+        params: dict, request_type: str = "search", pause: float = 1, error_pause: float = 60
+    ) -> list:
         calls["nominatim"] += 1
         assert "City of London" in params["q"]
         return _recorded_nominatim(boundary)
@@ -307,11 +319,15 @@ def recorded_osm(monkeypatch: pytest.MonkeyPatch, city_xml: Path, force_areas: P
     return calls
 
 
-def test_download_by_place_then_cache(tmp_path: Path, recorded_osm: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_download_by_place_then_cache(
+    tmp_path: Path, recorded_osm: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A place-name download builds the network; the second run needs no network access."""
     from osmnx import _nominatim, _overpass
 
-    net = network_mod.download_network(place="City of London, England", cache_dir=tmp_path, buffer_m=200)
+    net = network_mod.download_network(
+        place="City of London, England", cache_dir=tmp_path, buffer_m=200
+    )
     assert recorded_osm["nominatim"] == 1 and recorded_osm["overpass"] >= 1
     assert net.car.n_nodes > 500
     assert "osmnx download" in net.source
@@ -321,11 +337,15 @@ def test_download_by_place_then_cache(tmp_path: Path, recorded_osm: dict[str, in
 
     monkeypatch.setattr(_nominatim, "_nominatim_request", offline)
     monkeypatch.setattr(_overpass, "_overpass_request", offline)
-    again = network_mod.download_network(place="City of London, England", cache_dir=tmp_path, buffer_m=200)
+    again = network_mod.download_network(
+        place="City of London, England", cache_dir=tmp_path, buffer_m=200
+    )
     assert again.car.n_edges == net.car.n_edges
 
 
-def test_download_by_force_boundary(tmp_path: Path, recorded_osm: dict[str, int], force_areas: Path) -> None:
+def test_download_by_force_boundary(
+    tmp_path: Path, recorded_osm: dict[str, int], force_areas: Path
+) -> None:
     """A police force boundary polygon downloads without Nominatim, clipped to the force."""
     pfa = gpd.read_file(force_areas)
     polygon = pfa.loc[pfa.PFA23NM == "London, City of"].geometry.iloc[0]

@@ -131,8 +131,17 @@ def overpass_response(ways: OsmWays) -> dict:
     ]
     for i, wid in enumerate(ways.way_id):
         refs = ways.way_refs[ways.way_offsets[i] : ways.way_offsets[i + 1]]
-        elements.append({"type": "way", "id": int(wid), "nodes": [int(r) for r in refs], "tags": ways.way_tags[i]})
-    return json.loads(json.dumps({"version": 0.6, "generator": "Overpass API", "elements": elements}))
+        elements.append(
+            {
+                "type": "way",
+                "id": int(wid),
+                "nodes": [int(r) for r in refs],
+                "tags": ways.way_tags[i],
+            }
+        )
+    return json.loads(
+        json.dumps({"version": 0.6, "generator": "Overpass API", "elements": elements})
+    )
 
 
 def test_graphml_to_ways(westminster_graphml: Path) -> None:

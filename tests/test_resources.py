@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,9 @@ def config() -> ForceConfig:
 
 def with_budget(config: ForceConfig, pounds: float, cost: float = 42.5) -> ForceConfig:
     """The config with another budget."""
-    budget = config.budget.model_copy(update={"pounds_per_week": pounds, "cost_per_officer_hour": cost})
+    budget = config.budget.model_copy(
+        update={"pounds_per_week": pounds, "cost_per_officer_hour": cost}
+    )
     return config.model_copy(update={"budget": budget})
 
 
@@ -57,7 +60,7 @@ def test_rest_rules(config: ForceConfig) -> None:
     for shifts in by_unit.values():
         shifts.sort(key=lambda s: s.start)
         assert len({s.day for s in shifts}) == len(shifts)
-        for a, b in zip(shifts, shifts[1:], strict=False):
+        for a, b in itertools.pairwise(shifts):
             assert (b.start - a.end) >= dt.timedelta(hours=MIN_REST_H)
 
 

@@ -31,7 +31,9 @@ def test_csv_lonlat_and_bng(tmp_path: Path) -> None:
     )
     sites = read_site_points(path)
     assert sites.site_id == ("castle", "office", "surgery")
-    assert sites.x_m[0] == pytest.approx(486_000, abs=200) and sites.y_m[0] == pytest.approx(308_840, abs=200)
+    assert sites.x_m[0] == pytest.approx(486_000, abs=200) and sites.y_m[0] == pytest.approx(
+        308_840, abs=200
+    )
     assert (sites.x_m[1], sites.y_m[1]) == (486000, 308000)
     assert sites.unlocated == ("surgery",)
     assert sites.attributes[0]["name"] == "Oakham Castle"
@@ -79,7 +81,11 @@ def test_geojson(tmp_path: Path) -> None:
     fc = {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": {"site_id": "a", "kind": "worship"}, "geometry": {"type": "Point", "coordinates": [-0.7296, 52.6705]}},
+            {
+                "type": "Feature",
+                "properties": {"site_id": "a", "kind": "worship"},
+                "geometry": {"type": "Point", "coordinates": [-0.7296, 52.6705]},
+            },
             {"type": "Feature", "properties": {"site_id": "b", "kind": "office"}, "geometry": None},
         ],
     }

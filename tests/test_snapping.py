@@ -66,7 +66,10 @@ def test_beside_oneway_dual_carriageway(rutland: RoadNetwork) -> None:
     site = (mid.x - dy / norm * 15, mid.y + dx / norm * 15)
     snaps = snap_sites(car, ["a1", "oakham"], [site[0], oakham[0]], [site[1], oakham[1]])
     assert snaps.snapped.all()
-    assert car.edge_oneway[car.seg_fwd_edge[snaps.segment[0]]] or car.seg_fwd_edge[snaps.segment[0]] < 0
+    assert (
+        car.edge_oneway[car.seg_fwd_edge[snaps.segment[0]]]
+        or car.seg_fwd_edge[snaps.segment[0]] < 0
+    )
     assert snaps.snap_distance_m[0] < 40
     m = travel_time_matrix(SiteGraph.build(car, snaps))
     assert m.reachable.all()

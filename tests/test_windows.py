@@ -62,7 +62,9 @@ def test_sunday_night_before_week_reaches_monday() -> None:
     assert ws[0].start == local(WEEK[0], dt.time(0)) and hours(ws[0]) == 1
 
 
-@pytest.mark.parametrize("text", ["Funday 09:00-10:00", "Mon 9-10", "Mon", "Mon 10:00-10:00", "Mon 25:00-26:00"])
+@pytest.mark.parametrize(
+    "text", ["Funday 09:00-10:00", "Mon 9-10", "Mon", "Mon 10:00-10:00", "Mon 25:00-26:00"]
+)
 def test_bad_windows(text: str) -> None:
     """Malformed window text raises ValueError naming the problem."""
     with pytest.raises(ValueError):
