@@ -268,10 +268,17 @@ def demand(config_path: Path, out_dir: Path | None, cache_dir: Path) -> None:
 )
 def demo(out_dir: Path, cache_dir: Path) -> None:
     """Run the planner on the built-in synthetic demo town (no download needed)."""
-    from planner.demo import run_demo
+    from planner.config import load_config
+    from planner.demo import demo_config_path
+    from planner.pipeline import prepare_week
 
-    result = run_demo(out_dir=out_dir, cache_dir=cache_dir)
-    click.echo(result.summary())
+    config = load_config(demo_config_path())
+    inputs = prepare_week(config, cache_dir=cache_dir)
+    files = inputs.write(out_dir)
+    click.echo(inputs.summary())
+    click.echo("")
+    for f in files:
+        click.echo(f"wrote {f}")
 
 
 def main() -> None:
