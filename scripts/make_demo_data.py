@@ -101,25 +101,161 @@ def main() -> int:
 
     # ------------------------------------------------------------------ sites
     sites = [
-        ("NB-OFF-1", "Constituency office of the MP for Northby (fictional)", "mp_office", "high", node_near(0.03, 0.02, ("primary", "secondary")), "Mon-Fri 09:30-17:00", "", "", "Check the frontage, letterbox and CCTV sign; note anyone loitering"),
-        ("NB-SUR-1", "MP surgery, Northby Library (fictional)", "mp_surgery", "high", node_near(-0.05, 0.04, ("secondary", "tertiary")), "2026-12-04 17:00-19:00", "2", "", "Visible presence as constituents arrive and leave"),
-        ("NB-SUR-2", "MP surgery, Eastfield Community Hall (fictional)", "mp_surgery", "high", node_near(0.45, -0.10, ("residential", "tertiary")), "2026-12-05 10:00-12:00", "2", "", "Visible presence as constituents arrive and leave"),
-        ("NB-HOME-1", "MP home (fictional)", "mp_home", "critical", node_near(-0.55, 0.50, ("residential",)), "", "", "true", "Drive past only; do not stop outside"),
-        ("NB-POW-1", "St Aidan's Church (fictional)", "place_of_worship", "medium", node_near(-0.08, -0.06, ("residential", "tertiary")), "Sun 09:30-12:30; Wed 18:30-20:00", "", "", "Sunday services; graffiti reported nearby"),
-        ("NB-POW-2", "Northby Central Mosque (fictional)", "place_of_worship", "high", node_near(0.20, 0.18, ("residential", "tertiary")), "Fri 12:30-14:30; Daily 17:30-19:30", "6", "", "Friday prayers; recent hate-crime reports"),
-        ("NB-POW-3", "Beth Shalom Synagogue (fictional)", "place_of_worship", "high", node_near(-0.30, -0.25, ("residential",)), "Fri 16:00-18:00; Sat 09:00-12:30", "4", "", "Shabbat services; check the gates"),
-        ("NB-POW-4", "Guru Nanak Gurdwara (fictional)", "place_of_worship", "medium", node_near(0.35, 0.40, ("residential", "tertiary")), "Sun 08:00-14:00; Wed 18:00-20:00", "", "", "Langar on Sundays: many visitors"),
-        ("NB-CC-1", "Northby Community Centre (fictional)", "community_centre", "medium", node_near(0.10, -0.35, ("residential", "tertiary")), "Mon-Sat 10:00-21:00", "", "", "Youth club evenings"),
-        ("NB-PRO-1", "Planned protest, Market Square (fictional)", "protest", "high", node_near(0.0, 0.0, ("primary", "secondary", "tertiary")), "2026-12-05 11:00-15:00", "3", "", "Counter-protest expected; keep groups apart"),
-        ("NB-EV-1", "Christmas lights switch-on (fictional)", "event", "medium", node_near(0.02, -0.02, ("primary", "secondary")), "2026-12-03 17:30-20:00", "", "", "Large crowd in the centre"),
-        ("NB-UNLOC", "Drop-in surgery, address to be confirmed (fictional)", "mp_surgery", "high", -1, "2026-12-02 18:00-19:00", "", "", "Postcode only: reported as unlocated"),
+        (
+            "NB-OFF-1",
+            "Constituency office of the MP for Northby (fictional)",
+            "mp_office",
+            "high",
+            node_near(0.03, 0.02, ("primary", "secondary")),
+            "Mon-Fri 09:30-17:00",
+            "",
+            "",
+            "Check the frontage, letterbox and CCTV sign; note anyone loitering",
+        ),
+        (
+            "NB-SUR-1",
+            "MP surgery, Northby Library (fictional)",
+            "mp_surgery",
+            "high",
+            node_near(-0.05, 0.04, ("secondary", "tertiary")),
+            "2026-12-04 17:00-19:00",
+            "2",
+            "",
+            "Visible presence as constituents arrive and leave",
+        ),
+        (
+            "NB-SUR-2",
+            "MP surgery, Eastfield Community Hall (fictional)",
+            "mp_surgery",
+            "high",
+            node_near(0.45, -0.10, ("residential", "tertiary")),
+            "2026-12-05 10:00-12:00",
+            "2",
+            "",
+            "Visible presence as constituents arrive and leave",
+        ),
+        (
+            "NB-HOME-1",
+            "MP home (fictional)",
+            "mp_home",
+            "critical",
+            node_near(-0.55, 0.50, ("residential",)),
+            "",
+            "",
+            "true",
+            "Drive past only; do not stop outside",
+        ),
+        (
+            "NB-POW-1",
+            "St Aidan's Church (fictional)",
+            "place_of_worship",
+            "medium",
+            node_near(-0.08, -0.06, ("residential", "tertiary")),
+            "Sun 09:30-12:30; Wed 18:30-20:00",
+            "",
+            "",
+            "Sunday services; graffiti reported nearby",
+        ),
+        (
+            "NB-POW-2",
+            "Northby Central Mosque (fictional)",
+            "place_of_worship",
+            "high",
+            node_near(0.20, 0.18, ("residential", "tertiary")),
+            "Fri 12:30-14:30; Daily 17:30-19:30",
+            "6",
+            "",
+            "Friday prayers; recent hate-crime reports",
+        ),
+        (
+            "NB-POW-3",
+            "Beth Shalom Synagogue (fictional)",
+            "place_of_worship",
+            "high",
+            node_near(-0.30, -0.25, ("residential",)),
+            "Fri 16:00-18:00; Sat 09:00-12:30",
+            "4",
+            "",
+            "Shabbat services; check the gates",
+        ),
+        (
+            "NB-POW-4",
+            "Guru Nanak Gurdwara (fictional)",
+            "place_of_worship",
+            "medium",
+            node_near(0.35, 0.40, ("residential", "tertiary")),
+            "Sun 08:00-14:00; Wed 18:00-20:00",
+            "",
+            "",
+            "Langar on Sundays: many visitors",
+        ),
+        (
+            "NB-CC-1",
+            "Northby Community Centre (fictional)",
+            "community_centre",
+            "medium",
+            node_near(0.10, -0.35, ("residential", "tertiary")),
+            "Mon-Sat 10:00-21:00",
+            "",
+            "",
+            "Youth club evenings",
+        ),
+        (
+            "NB-PRO-1",
+            "Planned protest, Market Square (fictional)",
+            "protest",
+            "high",
+            node_near(0.0, 0.0, ("primary", "secondary", "tertiary")),
+            "2026-12-05 11:00-15:00",
+            "3",
+            "",
+            "Counter-protest expected; keep groups apart",
+        ),
+        (
+            "NB-EV-1",
+            "Christmas lights switch-on (fictional)",
+            "event",
+            "medium",
+            node_near(0.02, -0.02, ("primary", "secondary")),
+            "2026-12-03 17:30-20:00",
+            "",
+            "",
+            "Large crowd in the centre",
+        ),
+        (
+            "NB-UNLOC",
+            "Drop-in surgery, address to be confirmed (fictional)",
+            "mp_surgery",
+            "high",
+            -1,
+            "2026-12-02 18:00-19:00",
+            "",
+            "",
+            "Postcode only: reported as unlocated",
+        ),
     ]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["site_id", "name", "kind", "risk", "lon", "lat", "postcode", "windows", "visits_per_week", "restricted", "notes"])
+    w.writerow(
+        [
+            "site_id",
+            "name",
+            "kind",
+            "risk",
+            "lon",
+            "lat",
+            "postcode",
+            "windows",
+            "visits_per_week",
+            "restricted",
+            "notes",
+        ]
+    )
     for sid, name, kind, risk, node, windows, visits, restricted, notes in sites:
         if node < 0:
-            w.writerow([sid, name, kind, risk, "", "", "NB1 9ZZ", windows, visits, restricted, notes])
+            w.writerow(
+                [sid, name, kind, risk, "", "", "NB1 9ZZ", windows, visits, restricted, notes]
+            )
             continue
         lon, lat = lonlat(node, *rng.uniform(-15, 15, 2))
         w.writerow([sid, name, kind, risk, lon, lat, "", windows, visits, restricted, notes])
@@ -128,10 +264,60 @@ def main() -> int:
     # ------------------------------------------------------------------ crimes
     clusters = [
         # (fx, fy, spread as share of radius, weight, crime mix)
-        (0.0, 0.0, 0.06, 0.30, {"Violence and sexual offences": 0.35, "Public order": 0.2, "Anti-social behaviour": 0.15, "Other theft": 0.1, "Shoplifting": 0.1, "Criminal damage and arson": 0.05, "Drugs": 0.05}),
-        (0.15, -0.05, 0.05, 0.12, {"Shoplifting": 0.45, "Other theft": 0.2, "Theft from the person": 0.1, "Anti-social behaviour": 0.15, "Public order": 0.1}),
-        (-0.45, 0.35, 0.10, 0.10, {"Burglary": 0.35, "Vehicle crime": 0.35, "Criminal damage and arson": 0.15, "Anti-social behaviour": 0.15}),
-        (0.40, -0.20, 0.08, 0.12, {"Anti-social behaviour": 0.3, "Criminal damage and arson": 0.2, "Drugs": 0.15, "Violence and sexual offences": 0.25, "Possession of weapons": 0.05, "Robbery": 0.05}),
+        (
+            0.0,
+            0.0,
+            0.06,
+            0.30,
+            {
+                "Violence and sexual offences": 0.35,
+                "Public order": 0.2,
+                "Anti-social behaviour": 0.15,
+                "Other theft": 0.1,
+                "Shoplifting": 0.1,
+                "Criminal damage and arson": 0.05,
+                "Drugs": 0.05,
+            },
+        ),
+        (
+            0.15,
+            -0.05,
+            0.05,
+            0.12,
+            {
+                "Shoplifting": 0.45,
+                "Other theft": 0.2,
+                "Theft from the person": 0.1,
+                "Anti-social behaviour": 0.15,
+                "Public order": 0.1,
+            },
+        ),
+        (
+            -0.45,
+            0.35,
+            0.10,
+            0.10,
+            {
+                "Burglary": 0.35,
+                "Vehicle crime": 0.35,
+                "Criminal damage and arson": 0.15,
+                "Anti-social behaviour": 0.15,
+            },
+        ),
+        (
+            0.40,
+            -0.20,
+            0.08,
+            0.12,
+            {
+                "Anti-social behaviour": 0.3,
+                "Criminal damage and arson": 0.2,
+                "Drugs": 0.15,
+                "Violence and sexual offences": 0.25,
+                "Possession of weapons": 0.05,
+                "Robbery": 0.05,
+            },
+        ),
         (0.25, 0.55, 0.10, 0.06, {"Vehicle crime": 0.4, "Bicycle theft": 0.3, "Other theft": 0.3}),
     ]
     background = {
@@ -153,7 +339,9 @@ def main() -> int:
         w = csv.writer(buf, lineterminator="\r\n")  # data.police.uk files use CRLF
         w.writerow(CRIME_COLUMNS)
         for _ in range(n):
-            k = rng.choice(len(clusters) + 1, p=[c[3] for c in clusters] + [1 - sum(c[3] for c in clusters)])
+            k = rng.choice(
+                len(clusters) + 1, p=[c[3] for c in clusters] + [1 - sum(c[3] for c in clusters)]
+            )
             if k < len(clusters):
                 fx, fy, spread, _, mix = clusters[k]
                 px = cx + fx * radius + rng.normal(0, spread * radius)
@@ -168,19 +356,58 @@ def main() -> int:
             lon, lat = lonlat(node)
             cell = (int((x[node] - cx) // lsoa_cell_m), int((y[node] - cy) // lsoa_cell_m))
             lsoa_no = (cell[0] + 20) * 41 + (cell[1] + 20)
-            crime_id = "" if crime == "Anti-social behaviour" else hashlib.sha256(f"{month}{_}{crime}{SEED}".encode()).hexdigest()
+            crime_id = (
+                ""
+                if crime == "Anti-social behaviour"
+                else hashlib.sha256(f"{month}{_}{crime}{SEED}".encode()).hexdigest()
+            )
             outcome = "" if crime == "Anti-social behaviour" else str(rng.choice(OUTCOMES))
             location = f"On or near {street_of(node)}"
             if rng.random() < 0.03:  # as in real files: no location for a few records
                 lon_s, lat_s, location, lsoa_code, lsoa_name = "", "", "No Location", "", ""
             else:
                 lon_s, lat_s = f"{lon:.6f}", f"{lat:.6f}"
-                lsoa_code, lsoa_name = f"E0199{lsoa_no:04d}", f"Northby {lsoa_no % 997:03d}{'ABCD'[lsoa_no % 4]}"
-            w.writerow([crime_id, month, FORCE, FORCE, lon_s, lat_s, location, lsoa_code, lsoa_name, crime, outcome, ""])
+                lsoa_code, lsoa_name = (
+                    f"E0199{lsoa_no:04d}",
+                    f"Northby {lsoa_no % 997:03d}{'ABCD'[lsoa_no % 4]}",
+                )
+            w.writerow(
+                [
+                    crime_id,
+                    month,
+                    FORCE,
+                    FORCE,
+                    lon_s,
+                    lat_s,
+                    location,
+                    lsoa_code,
+                    lsoa_name,
+                    crime,
+                    outcome,
+                    "",
+                ]
+            )
         # Two records the force dealt with that happened far away, as in every real file.
         for lon, lat in ((-2.58, 51.45), (-1.47, 53.38)):
-            w.writerow([hashlib.sha256(f"{month}{lon}".encode()).hexdigest(), month, FORCE, FORCE, lon, lat, "On or near Station Road", "E01000001", "Elsewhere 001A", "Other theft", OUTCOMES[0], ""])
-        atomic_write_bytes(DEMO / "crimes" / f"{month}-northshire-street.csv", buf.getvalue().encode())
+            w.writerow(
+                [
+                    hashlib.sha256(f"{month}{lon}".encode()).hexdigest(),
+                    month,
+                    FORCE,
+                    FORCE,
+                    lon,
+                    lat,
+                    "On or near Station Road",
+                    "E01000001",
+                    "Elsewhere 001A",
+                    "Other theft",
+                    OUTCOMES[0],
+                    "",
+                ]
+            )
+        atomic_write_bytes(
+            DEMO / "crimes" / f"{month}-northshire-street.csv", buf.getvalue().encode()
+        )
     print(f"wrote {DEMO / 'sites.csv'} and {len(months)} crime files in {DEMO / 'crimes'}")
     return 0
 
