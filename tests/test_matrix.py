@@ -17,6 +17,7 @@ from planner.matrix import (
     TravelTimeMatrix,
     dijkstra_many,
     dijkstra_scipy,
+    reduce_graph,
     travel_time_matrix,
 )
 from planner.network import RoadNetwork, build_network
@@ -184,3 +185,41 @@ def test_disconnected_graph_gives_inf() -> None:
     got = dijkstra_many(csr, np.array([0, 1, 2]), np.array([0, 1, 2, 1]))
     assert got[0, 1] == 1.0 and got[0, 3] == 1.0
     assert np.isinf(got[1, 0]) and np.isinf(got[2, 1])
+
+
+@given(random_digraphs(), st.data())
+@settings(max_examples=80, deadline=None)
+def test_reduced_graph_keeps_protected_distances(
+    case: tuple[sparse.csr_array, list[tuple[int, int, float]]], data: st.DataObject
+) -> None:
+    """Peeling dead ends and bypassing chains never changes a distance between protected nodes."""
+    csr, _ = case
+    n = csr.shape[0]
+    protected_nodes = data.draw(
+        st.lists(st.integers(0, n - 1), min_size=1, max_size=n, unique=True)
+    )
+    protected = np.zeros(n, dtype=bool)
+    protected[protected_nodes] = True
+    core, index = reduce_graph(csr, protected)
+    assert (index[protected_nodes] >= 0).all()
+    full = dijkstra_scipy(csr, np.array(protected_nodes), np.array(protected_nodes))
+    small = dijkstra_many(core, index[protected_nodes], index[protected_nodes], threads=1)
+    finite = np.isfinite(full)
+    assert np.array_equal(finite, np.isfinite(small))
+    assert np.allclose(full[finite], small[finite])
+
+
+def test_reduction_shrinks_rutland(rutland: RoadNetwork) -> None:
+    """On Rutland with 20 sites, the reduced graph is much smaller and gives the same matrix."""
+    car = rutland.car
+    rng = np.random.default_rng(5)
+    nodes = rng.choice(car.n_nodes, 20, replace=False)
+    snaps = snap_sites(car, [str(i) for i in nodes], car.node_x_m[nodes] + 25, car.node_y_m[nodes])
+    graph = SiteGraph.build(car, snaps)
+    protected = np.zeros(graph.csr.shape[0], dtype=bool)
+    protected[graph.site_node] = True
+    core, _ = reduce_graph(graph.csr, protected)
+    assert core.shape[0] < 0.6 * graph.csr.shape[0]
+    full = dijkstra_scipy(graph.csr, graph.site_node, graph.site_node)
+    np.fill_diagonal(full, 0)
+    assert np.allclose(travel_time_matrix(graph).travel_time_s, full)
