@@ -143,7 +143,7 @@ def _dijkstra_many(indptr, indices, weights, sources, targets, n_threads):
 
 
 @numba.njit(cache=True)
-def _neighbours(indptr, indices, t_indptr, t_indices, x, alive, buf):  # noqa: ANN001, ANN202
+def _neighbours(indptr, indices, t_indptr, t_indices, x, alive, buf):
     # Distinct live neighbours of x, in or out, written to buf; returns how many.
     k = 0
     for rows_ptr, rows_idx in ((indptr, indices), (t_indptr, t_indices)):
@@ -163,7 +163,7 @@ def _neighbours(indptr, indices, t_indptr, t_indices, x, alive, buf):  # noqa: A
 
 
 @numba.njit(cache=True)
-def _weight(indptr, indices, weights, a, b):  # noqa: ANN001, ANN202
+def _weight(indptr, indices, weights, a, b):
     best = np.inf
     for p in range(indptr[a], indptr[a + 1]):
         if indices[p] == b and weights[p] < best:
@@ -172,7 +172,7 @@ def _weight(indptr, indices, weights, a, b):  # noqa: ANN001, ANN202
 
 
 @numba.njit(cache=True)
-def _reduce(indptr, indices, weights, t_indptr, t_indices, protected, max_degree):  # noqa: ANN001, ANN202
+def _reduce(indptr, indices, weights, t_indptr, t_indices, protected, max_degree):
     n = len(indptr) - 1
     alive = np.ones(n, np.bool_)
     buf = np.empty(max_degree, np.int64)
