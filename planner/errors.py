@@ -57,3 +57,11 @@ class NetworkError(PlannerError, RuntimeError):
 
 class DownloadError(PlannerError, ConnectionError):
     """An online source (Overpass, Nominatim) could not be reached and nothing is cached."""
+
+
+class InfeasibleError(PlannerError):
+    """The routing problem has no feasible plan; the message names the visit(s) and why."""
+
+
+class InvalidPlanError(PlannerError):
+    """A plan breaks a rule of its routing problem; the message lists every broken rule."""

@@ -1,0 +1,124 @@
+"""Scale benchmark: synthetic weekly patrol plans at 100, 300 and 1,000 visits.
+
+Random plain problems with a realistic structure: a week of unit-shifts (early 07-15, late
+15-23, night 23-07) from a few stations, car and foot units, visits with 1-7 windows spread over
+the week, same-site groups with a minimum gap, Euclidean-ish car travel times (road detour
+factor, ~40 km/h) in seconds.  Reports solve time, prize covered and validity; the 1,000-visit
+week must solve and validate within 5 minutes.
+
+    python scripts/bench_scale.py                      # 100/20, 300/80, 1000/150
+    python scripts/bench_scale.py --sizes 100:20 --time-limit 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+from planner.problem import Group, RoutingProblem, Vehicle, Visit
+from planner.solver import solve
+from planner.validate import validate
+
+DAY = 86400.0
+SHIFTS = ((7 * 3600.0, 8 * 3600.0), (15 * 3600.0, 8 * 3600.0), (23 * 3600.0, 8 * 3600.0))
+
+
+def weekly_problem(n_visits: int, n_shifts: int, seed: int = 0) -> RoutingProblem:
+    """A random week: ``n_visits`` visits and ``n_shifts`` unit-shifts."""
+    rng = np.random.default_rng(seed)
+    n_stations = 4
+    n_sites = max(1, int(n_visits * 0.6))
+    xy = rng.uniform(0, 25_000, size=(n_stations + n_sites, 2))  # metres
+    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1)) * 1.3  # road detour factor
+    car = d / 11.0 + np.where(d > 0, 60.0, 0.0)  # ~40 km/h plus a minute to park
+    foot = d / 1.4
+    foot[foot > 3600.0] = np.inf  # foot units do not walk more than an hour
+    np.fill_diagonal(foot, 0.0)
+    visits, groups = [], []
+    site_of = rng.integers(0, n_sites, size=n_visits)
+    for i in range(n_visits):
+        nw = int(rng.integers(1, 8))
+        days = np.sort(rng.choice(7, size=nw, replace=False))
+        wins = []
+        for dday in days:
+            lo = dday * DAY + float(rng.uniform(6, 22)) * 3600.0
+            wins.append((lo, lo + float(rng.uniform(1, 3)) * 3600.0))
+        site = int(site_of[i])
+        visits.append(
+            Visit(
+                visit_id=f"v{i}",
+                location=n_stations + site,
+                service_s=float(rng.choice([600.0, 900.0, 1200.0, 1800.0])),
+                windows=tuple(wins),
+                prize=float(np.round(rng.gamma(2.0, 2.0), 2)),
+                group=f"site{site}",
+            )
+        )
+    used_sites = sorted(set(int(s) for s in site_of))
+    groups = [Group(f"site{s}", 4 * 3600.0, 1) for s in used_sites]
+    vehicles = []
+    for k in range(n_shifts):
+        day = k % 7
+        start, length = SHIFTS[(k // 7) % 3]
+        st = n_stations and int(rng.integers(0, n_stations))
+        mode = "foot" if rng.random() < 0.2 else "car"
+        vehicles.append(
+            Vehicle(
+                vehicle_id=f"unit{k}-d{day}",
+                mode=mode,
+                start_location=st,
+                end_location=st,
+                earliest_start_s=day * DAY + start,
+                latest_end_s=day * DAY + start + length,
+                max_duration_s=length,
+                paid_hours=2 * length / 3600.0,
+            )
+        )
+    total_paid = sum(v.paid_hours for v in vehicles)
+    return RoutingProblem(
+        name=f"week-{n_visits}v-{n_shifts}s",
+        visits=tuple(visits),
+        vehicles=tuple(vehicles),
+        groups=tuple(groups),
+        travel_time_s={"car": car, "foot": foot},
+        budget_paid_hours=0.9 * total_paid,
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", default="100:20,300:80,1000:150", help="visits:shifts,...")
+    ap.add_argument("--time-limit", type=float, default=None, help="default: 20/40/90 s by size")
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    print(f"{os.cpu_count()} cores; single-threaded solves")
+    print(
+        f"{'problem':>20} {'limit':>6} {'build':>6} {'solve':>7} {'prize':>9} {'of':>9} "
+        f"{'served':>7} {'valid':>5} {'status':>11}"
+    )
+    for spec in a.sizes.split(","):
+        n, m = (int(x) for x in spec.split(":"))
+        tl = a.time_limit or (20.0 if n <= 100 else 40.0 if n <= 300 else 90.0)
+        t = time.perf_counter()
+        p = weekly_problem(n, m, a.seed)
+        build = time.perf_counter() - t
+        t = time.perf_counter()
+        sol = solve(p, time_limit_s=tl, seed=a.seed)
+        wall = time.perf_counter() - t
+        rep = validate(p, sol)
+        total = sum(v.prize for v in p.visits)
+        served = sum(len(r.stops) for r in sol.routes)
+        print(
+            f"{p.name:>20} {tl:>5.0f}s {build:>5.1f}s {wall:>6.1f}s {sol.total_prize:>9.1f} "
+            f"{total:>9.1f} {served:>7} {rep.ok!s:>5} {sol.status:>11}",
+            flush=True,
+        )
+        if n >= 1000 and wall > 300:
+            print("  FAIL: the 1,000-visit week took over 5 minutes")
+
+
+if __name__ == "__main__":
+    main()
