@@ -244,21 +244,25 @@ class KindDemandConfig(_Model):
     min_gap_h: float = Field(default=4.0, ge=0, le=168)
     required: bool = False
     priority: float = Field(default=1.0, gt=0, le=100)
+    max_per_route: int = Field(default=1, ge=1, le=50)
 
 
 def _default_kinds() -> dict[str, KindDemandConfig]:
     # Why these: MPs' surgeries are fixed, short, public and high-risk, so every session is
-    # covered; offices are visited daily; worship sites at the week's main prayer times.
+    # covered; offices are visited daily; worship sites at the week's main prayer times. A
+    # dated gathering (surgery, protest, event) may be visited several times by the same unit.
     return {
         "mp_office": KindDemandConfig(visits_per_week=5, min_gap_h=20, priority=3.0),
         "mp_surgery": KindDemandConfig(
-            visits_per_week=1, min_gap_h=0.5, required=True, priority=5.0
+            visits_per_week=1, min_gap_h=0.5, required=True, priority=5.0, max_per_route=4
         ),
         "mp_home": KindDemandConfig(visits_per_week=3, min_gap_h=24, priority=4.0),
         "place_of_worship": KindDemandConfig(visits_per_week=4, min_gap_h=12, priority=2.0),
         "community_centre": KindDemandConfig(visits_per_week=2, min_gap_h=24, priority=1.5),
-        "protest": KindDemandConfig(visits_per_week=2, min_gap_h=1, required=True, priority=4.0),
-        "event": KindDemandConfig(visits_per_week=1, min_gap_h=1, priority=2.0),
+        "protest": KindDemandConfig(
+            visits_per_week=2, min_gap_h=1, required=True, priority=4.0, max_per_route=4
+        ),
+        "event": KindDemandConfig(visits_per_week=1, min_gap_h=1, priority=2.0, max_per_route=4),
         "hotspot": KindDemandConfig(visits_per_week=7, min_gap_h=6, priority=1.0),
     }
 

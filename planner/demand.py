@@ -102,6 +102,7 @@ class VisitRequirement:
     min_gap_s: float
     required: bool
     prize: float
+    max_per_route: int = 1
 
 
 @dataclass(frozen=True)
@@ -376,6 +377,7 @@ def build_demand(
                     min_gap_s=gap_h * 3600,
                     required=required,
                     prize=priority * weight,
+                    max_per_route=kind_cfg.max_per_route,
                 )
             )
     demand = Demand(

@@ -167,7 +167,10 @@ def build_model(
                 group=req.site_id,
             )
         )
-        groups.setdefault(req.site_id, Group(group_id=req.site_id, min_gap_s=req.min_gap_s))
+        groups.setdefault(
+            req.site_id,
+            Group(group_id=req.site_id, min_gap_s=req.min_gap_s, max_per_route=req.max_per_route),
+        )
 
     station_loc = {sid: i for i, sid in enumerate(station_ids)}
     vehicles = [

@@ -207,7 +207,7 @@ def main() -> int:
             "high",
             node_near(0.0, 0.0, ("primary", "secondary", "tertiary")),
             "2026-12-05 11:00-15:00",
-            "3",
+            "2",
             "",
             "Counter-protest expected; keep groups apart",
         ),
