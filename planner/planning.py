@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from planner.config import ForceConfig
+from planner.errors import InfeasibleError
 from planner.model import DEFAULT_AVOID_MIN, PlanningModel, build_model, seconds_from
 from planner.pipeline import WeekInputs, prepare_week
 from planner.plan import Plan, PlanRoute, PlanStop, Unpredictability, UnservedVisit, read_plan_json
@@ -92,6 +93,15 @@ def make_plan(
         Never expected: the independent validator rejected the solver's plan.
     """
     inputs = inputs or prepare_week(config, cache_dir=cache_dir)
+    required = [v.visit_id for v in inputs.demand.visits if v.required]
+    res = inputs.resources
+    if required and not res.selected:
+        cheapest = min((c.officer_hours for c in res.candidates), default=0.0)
+        raise InfeasibleError(
+            f"required visits {', '.join(required[:10])} cannot be made: the budget buys "
+            f"{res.funded_officer_hours:.1f} officer-hours and the cheapest unit-shift costs "
+            f"{cheapest:g}; raise pounds_per_week or make these visits optional"
+        )
     limit = time_limit_s if time_limit_s is not None else config.solver.time_limit_s
     used_seed = week_seed(seed if seed is not None else config.solver.seed, config.week.label)
     previous = read_plan_json(previous_plan) if previous_plan is not None else None
