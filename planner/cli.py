@@ -259,6 +259,140 @@ def demand(config_path: Path, out_dir: Path | None, cache_dir: Path) -> None:
         click.echo(f"wrote {f}")
 
 
+class _SolveStatus:
+    """A one-line status for long solves, fed by the solver's progress callback.
+
+    On a terminal the line is redrawn in place; otherwise a line is printed every 10 s, so a
+    log file shows progress without a flood.
+    """
+
+    def __init__(self, limit_s: float) -> None:
+        self.limit_s = limit_s
+        self.tty = sys.stderr.isatty()
+        self.last = -1e9
+        self.shown = False
+
+    def __call__(self, elapsed_s: float, best_prize: float) -> None:
+        if not self.tty and elapsed_s - self.last < 10:
+            return
+        self.last = elapsed_s
+        line = f"solving: {elapsed_s:5.1f} s of {self.limit_s:g} s, best harm-weighted cover {best_prize:,.1f}"
+        if self.tty:
+            click.echo(f"\r{line}", nl=False, err=True)
+            self.shown = True
+        else:
+            click.echo(line, err=True)
+
+    def done(self) -> None:
+        """End the status line."""
+        if self.shown:
+            click.echo("", err=True)
+
+
+def _plan_job(
+    config_path: Path,
+    out_dir: Path | None,
+    *,
+    cache_dir: Path,
+    previous: Path | None = None,
+    avoid_min: float = 60.0,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    secure: bool | None = None,
+    redact: bool = False,
+) -> None:
+    """Prepare the week, plan it, and write the run folder with its map."""
+    from planner.config import load_config
+    from planner.outputs import write_run
+    from planner.pipeline import prepare_week
+    from planner.planning import make_plan
+
+    config = load_config(config_path)
+    out = out_dir or Path("out") / _slug(config.name) / config.week.label / "plan"
+    inputs = prepare_week(config, cache_dir=cache_dir)
+    limit = time_limit if time_limit is not None else config.solver.time_limit_s
+    status = _SolveStatus(limit * (2 if previous is not None else 1))
+    try:
+        result = make_plan(
+            config,
+            cache_dir=cache_dir,
+            previous_plan=previous,
+            avoid_min=avoid_min,
+            time_limit_s=time_limit,
+            seed=seed,
+            progress=status,
+            inputs=inputs,
+        )
+    finally:
+        status.done()
+    run = write_run(result, out, secure=secure, redact=redact)
+    click.echo(result.summary())
+    click.echo("")
+    click.echo(run.summary())
+
+
+@cli.command()
+@click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Run folder [default: out/<force>/<week>/plan]; replaced whole if it holds a run.",
+)
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path),
+    help="Last week's plan.json: keep this week's visit times away from its times.",
+)
+@click.option(
+    "--avoid-min",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="How far from last week's visit times, minutes.",
+)
+@click.option("--time-limit", type=float, help="Solver time limit, s [default: the config's].")
+@click.option("--seed", type=int, help="Solver seed [default: the config's].")
+@click.option(
+    "--secure/--no-secure",
+    default=None,
+    help="Offline map with no third-party request [default: on unless the marking is OFFICIAL].",
+)
+@click.option(
+    "--redact", is_flag=True, help="Show restricted sites (MPs' homes) only as an approximate area."
+)
+@click.option(
+    "--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True
+)
+def plan(
+    config_path: Path,
+    out_dir: Path | None,
+    previous: Path | None,
+    avoid_min: float,
+    time_limit: float | None,
+    seed: int | None,
+    secure: bool | None,
+    redact: bool,
+    cache_dir: Path,
+) -> None:
+    """Plan a force's week and write the run folder: plan.json, schedule, routes, map, briefings.
+
+    The map is written as map.html inside the run folder only (out/ is not tracked by git, so a
+    sensitive map cannot be committed by accident).
+    """
+    _plan_job(
+        config_path,
+        out_dir,
+        cache_dir=cache_dir,
+        previous=previous,
+        avoid_min=avoid_min,
+        time_limit=time_limit,
+        seed=seed,
+        secure=secure,
+        redact=redact,
+    )
+
+
 @cli.command()
 @click.option(
     "--out", "out_dir", type=click.Path(path_type=Path), default=Path("out/demo"), show_default=True
@@ -266,19 +400,12 @@ def demand(config_path: Path, out_dir: Path | None, cache_dir: Path) -> None:
 @click.option(
     "--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True
 )
-def demo(out_dir: Path, cache_dir: Path) -> None:
-    """Run the planner on the built-in synthetic demo town (no download needed)."""
-    from planner.config import load_config
+@click.option("--time-limit", type=float, help="Solver time limit, s [default: the config's].")
+def demo(out_dir: Path, cache_dir: Path, time_limit: float | None) -> None:
+    """Plan the built-in synthetic demo town's week (no download needed) into out/demo."""
     from planner.demo import demo_config_path
-    from planner.pipeline import prepare_week
 
-    config = load_config(demo_config_path())
-    inputs = prepare_week(config, cache_dir=cache_dir)
-    files = inputs.write(out_dir)
-    click.echo(inputs.summary())
-    click.echo("")
-    for f in files:
-        click.echo(f"wrote {f}")
+    _plan_job(demo_config_path(), out_dir, cache_dir=cache_dir, time_limit=time_limit)
 
 
 def main() -> None:
