@@ -408,6 +408,98 @@ def demo(out_dir: Path, cache_dir: Path, time_limit: float | None) -> None:
     _plan_job(demo_config_path(), out_dir, cache_dir=cache_dir, time_limit=time_limit)
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("out/batch"),
+    show_default=True,
+)
+@click.option(
+    "--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Local processes."
+)
+@click.option(
+    "--scheduler", help="Dask scheduler address (tcp://host:8786): run on that cluster instead."
+)
+@click.option(
+    "--time-limit", type=float, help="Solver time limit per area, s [default: each config's]."
+)
+@click.option("--force", is_flag=True, help="Re-plan areas whose inputs have not changed.")
+@click.option("--secure/--no-secure", default=None, help="Force secure (offline) maps on or off.")
+def batch(
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    cache_dir: Path,
+    workers: int,
+    scheduler: str | None,
+    time_limit: float | None,
+    force: bool,
+    secure: bool | None,
+) -> None:
+    """Plan every force area in PATHS (config files or folders of them), in parallel.
+
+    One failing area is reported and the others finish; unchanged areas are skipped. Writes
+    one run folder per area, national_summary.csv and index.html. Exits 1 if any area failed.
+    """
+    from planner.batch import run_batch
+
+    tty = sys.stderr.isatty()
+    last = {"line": ""}
+
+    def progress(stages: dict[str, str]) -> None:
+        counts: dict[str, int] = {}
+        for st in stages.values():
+            counts[st] = counts.get(st, 0) + 1
+        busy = ", ".join(
+            f"{a}: {s}" for a, s in stages.items() if s in {"loading", "solving", "writing"}
+        )
+        line = " ".join(f"{k} {v}" for k, v in sorted(counts.items())) + (
+            f" | {busy}" if busy else ""
+        )
+        if line != last["line"]:
+            click.echo(("\r" if tty else "") + line[:160], nl=not tty, err=True)
+            last["line"] = line
+
+    result = run_batch(
+        list(paths),
+        out_dir=out_dir,
+        cache_dir=cache_dir,
+        workers=workers,
+        scheduler=scheduler,
+        time_limit_s=time_limit,
+        force=force,
+        secure=secure,
+        progress=progress,
+    )
+    if tty:
+        click.echo("", err=True)
+    click.echo(result.summary())
+    if result.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("boundary", type=click.Path(path_type=Path))
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=Path("configs"), show_default=True
+)
+@click.option("--week", required=True, help="ISO week to plan, e.g. 2026-W49.")
+@click.option(
+    "--name-field", default="PFA23NM", show_default=True, help="Column with the force names."
+)
+def configs(boundary: Path, out_dir: Path, week: str, name_field: str) -> None:
+    """Write a starting config for every force area in a boundary file (e.g. ONS PFA GeoJSON)."""
+    from planner.forces import generate_force_configs
+
+    paths = generate_force_configs(boundary, out_dir, week=week, name_field=name_field)
+    click.echo(f"wrote {len(paths)} configs in {out_dir}; replace the PLACEHOLDER values in each")
+
+
 def main() -> None:
     """Console entry point."""
     cli()

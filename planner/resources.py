@@ -5,8 +5,9 @@ Funded officer-hours = pounds per week / cost per officer-hour. A unit-shift cos
 shift is 9 hours on the night the clocks go back and 7 hours on the night they go forward.
 
 Every possible unit-shift of the week (each unit, each day it may work, each shift it may work)
-is a candidate. Candidates are chosen greedily until the next would overspend, never past the
-funded hours: each pick is the candidate with the most demand (prize of the visits whose
+is a candidate. First, for each required visit not yet covered, the cheapest unit-shift working
+through one of its windows is chosen. Then candidates are chosen greedily until the next would
+overspend, never past the funded hours: each pick is the candidate with the most demand (prize of the visits whose
 windows overlap it) per officer-hour, discounted by how many units already cover the same
 day and shift. A unit works at most one shift a calendar day and gets at least
 :data:`MIN_REST_H` hours between shifts (the Working Time Regulations' daily rest).
@@ -194,6 +195,37 @@ def select_shifts(
     cover: dict[tuple[dt.date, str], int] = {}
     by_unit: dict[str, list[UnitShift]] = {}
     remaining = list(candidates)
+
+    def take(s: UnitShift) -> None:
+        nonlocal used
+        chosen.append(s)
+        used += s.officer_hours
+        cover[(s.day, s.shift)] = cover.get((s.day, s.shift), 0) + 1
+        by_unit.setdefault(s.unit_id, []).append(s)
+        remaining.remove(s)
+
+    def fits(s: UnitShift) -> bool:
+        return used + s.officer_hours <= funded_officer_hours + 1e-9 and _rest_ok(
+            s, by_unit.get(s.unit_id, [])
+        )
+
+    # First make sure some unit works during every required visit's windows (the cheapest such
+    # unit-shift), so money is not spent elsewhere before the musts are covered.
+    for v in sorted(
+        (v for v in visits if v.required),
+        key=lambda v: min(
+            (w.start for w in v.windows), default=dt.datetime.max.replace(tzinfo=dt.UTC)
+        ),
+    ):
+
+        def serves(s: UnitShift, v: VisitRequirement = v) -> bool:
+            return any(w.overlaps(s.start, s.end) >= v.dwell_s for w in v.windows)
+
+        if any(serves(s) for s in chosen):
+            continue
+        options = [s for s in remaining if serves(s) and fits(s)]
+        if options:
+            take(min(options, key=lambda s: (s.officer_hours, -base[s.shift_id], s.shift_id)))
     while remaining:
         best = None
         best_key: tuple[float, int] | None = None
@@ -208,11 +240,7 @@ def select_shifts(
                 best, best_key = s, key
         if best is None:
             break
-        chosen.append(best)
-        used += best.officer_hours
-        cover[(best.day, best.shift)] = cover.get((best.day, best.shift), 0) + 1
-        by_unit.setdefault(best.unit_id, []).append(best)
-        remaining.remove(best)
+        take(best)
     chosen.sort(key=lambda s: (s.start, s.unit_id))
     return chosen
 
