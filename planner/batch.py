@@ -290,7 +290,13 @@ def run_dask(
     progress: Progress | None = None,
 ) -> list[AreaResult]:
     """Run areas as tasks on a Dask cluster (an address such as ``tcp://host:8786``, or a Client)."""
-    from distributed import Client, as_completed
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise InputError(
+            "--scheduler needs Dask: pip install -e '.[dask]' (on this machine and the workers)",
+            field="scheduler",
+        ) from None
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
