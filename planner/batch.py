@@ -74,6 +74,7 @@ class AreaResult:
     wall_time_s: float = 0.0
     map: str = ""
     marking: str = "OFFICIAL"
+    peak_rss_mb: float = 0.0
     error: str = ""
 
     def row(self) -> dict[str, object]:
@@ -139,6 +140,13 @@ def _stage(options: BatchOptions, area: str, stage: str) -> None:
         atomic_write_bytes(Path(options.status_dir) / f"{area}.stage", stage.encode())
 
 
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process, MiB (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run_area(config_path: str, options: BatchOptions) -> AreaResult:
     """Plan one area and write its run folder; never raises (errors become the result)."""
     area = area_name(config_path)
@@ -185,6 +193,7 @@ def run_area(config_path: str, options: BatchOptions) -> AreaResult:
             wall_time_s=time.perf_counter() - started,
             map=str(run.path / "map.html") if (run.path / "map.html").exists() else "",
             marking=plan.protective_marking,
+            peak_rss_mb=_peak_rss_mb(),
         )
         atomic_write_bytes(done_file, json.dumps(asdict(out), indent=2).encode())
         _stage(options, area, "done")

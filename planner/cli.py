@@ -500,6 +500,38 @@ def configs(boundary: Path, out_dir: Path, week: str, name_field: str) -> None:
     click.echo(f"wrote {len(paths)} configs in {out_dir}; replace the PLACEHOLDER values in each")
 
 
+@cli.command()
+@click.argument("problem_path", metavar="PROBLEM.json", type=click.Path(path_type=Path))
+@click.option(
+    "--time-limit", type=float, default=10.0, show_default=True, help="Solver time limit, s."
+)
+@click.option("--seed", type=int, required=True, help="Random seed (always explicit).")
+@click.option(
+    "--out", "out_path", type=click.Path(path_type=Path), help="Write the solution as JSON."
+)
+def solve(problem_path: Path, time_limit: float, seed: int, out_path: Path | None) -> None:
+    """Solve a routing problem file (schema planner.routing-problem/1) directly, and validate it."""
+    import json
+
+    from planner.osm import atomic_write_bytes
+    from planner.problem import RoutingProblem
+    from planner.solver import solve as solve_problem
+    from planner.validate import assert_valid
+
+    problem = RoutingProblem.from_json(problem_path)
+    status = _SolveStatus(time_limit)
+    try:
+        solution = solve_problem(problem, time_limit_s=time_limit, seed=seed, progress=status)
+    finally:
+        status.done()
+    report = assert_valid(problem, solution)
+    click.echo(solution.summary())
+    click.echo(report.summary())
+    if out_path is not None:
+        atomic_write_bytes(out_path, json.dumps(solution.to_dict(), indent=1).encode())
+        click.echo(f"wrote {out_path}")
+
+
 def main() -> None:
     """Console entry point."""
     cli()

@@ -90,3 +90,28 @@ def test_bad_site_file_names_row(rutland_pbf: Path, tmp_path: Path) -> None:
     )
     assert code == 2
     assert "sites.csv, row 2, field 'lon'" in err
+
+
+def test_solve_command(tmp_path: Path) -> None:
+    """`planner solve PROBLEM.json` solves a benchmark problem written as JSON and validates it."""
+    import json
+
+    from planner.problem import read_toptw
+    from tests.conftest import REPO
+
+    bench = REPO.parent / "shared" / "bench" / "toptw" / "c_r_rc_100_100" / "c101.txt"
+    problem = read_toptw(bench, m=1)
+    problem.to_json(tmp_path / "p.json")
+    code, out, _ = run(
+        "solve",
+        str(tmp_path / "p.json"),
+        "--seed",
+        "1",
+        "--time-limit",
+        "1",
+        "--out",
+        str(tmp_path / "s.json"),
+    )
+    assert code == 0, out
+    assert "valid" in out.lower()
+    assert json.loads((tmp_path / "s.json").read_text())["schema"] == "planner.routing-solution/1"
