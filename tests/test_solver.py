@@ -336,6 +336,68 @@ def test_group_gap_and_budget_respected():
     assert sum(1 for r in sol.routes if r.stops) == 1
 
 
+def test_group_gap_met_by_waiting_on_one_route():
+    """One unit, two same-site visits an hour apart: feasible only by waiting, both served."""
+    mat = np.array([[0.0, 300.0], [300.0, 0.0]])
+    visits = (
+        Visit("p#1", 1, 900.0, ((39600.0, 54000.0),), 16.0, required=True, group="p"),
+        Visit("p#2", 1, 900.0, ((39600.0, 54000.0),), 16.0, required=True, group="p"),
+    )
+    vehicles = (Vehicle("u", "car", 0, 0, 25200.0, 54000.0, 28800.0, 8.0),)
+    p = RoutingProblem("wait", visits, vehicles, (Group("p", 3600.0, 4),), {"car": mat})
+    sol = solve(p, time_limit_s=TL, seed=0)
+    assert validate(p, sol).ok
+    starts = sorted(s.start_s for r in sol.routes for s in r.stops)
+    assert len(starts) == 2 and starts[1] - starts[0] >= 3600.0 - 1e-6
+    assert starts[0] >= 39600.0 and starts[1] <= 54000.0
+
+
+@pytest.mark.parametrize("strategy", ["best", "textbook"])
+def test_group_gap_shared_by_two_units(strategy):
+    """Two units share a 3-visit site 11:00-15:00 with 1 h gaps: all three served.
+
+    At most 2 per route forces both units to the site; the gaps can only be met by waiting.
+    """
+    mat = np.array([[0.0, 600.0, 900.0], [600.0, 0.0, 700.0], [900.0, 700.0, 0.0]])
+    visits = (
+        *(Visit(f"p#{j}", 1, 900.0, ((39600.0, 54000.0),), 16.0, required=True, group="p")
+          for j in range(1, 4)),
+        Visit("x", 2, 1800.0, ((36000.0, 50400.0),), 2.0),
+        Visit("y", 2, 1800.0, ((36000.0, 50400.0),), 2.0),
+    )  # fmt: skip
+    vehicles = tuple(
+        Vehicle(f"u{k}", "car", 0, 0, 25200.0, 54000.0, 28800.0, 8.0) for k in range(2)
+    )
+    p = RoutingProblem("share", visits, vehicles, (Group("p", 3600.0, 2),), {"car": mat})
+    sol = (solve if strategy == "best" else solve_textbook)(p, time_limit_s=0.5, seed=0)
+    rep = validate(p, sol)
+    assert rep.ok, rep.errors
+    starts = sorted(s.start_s for r in sol.routes for s in r.stops if s.visit_id.startswith("p#"))
+    assert len(starts) == 3
+    assert all(b - a >= 3600.0 - 1e-6 for a, b in itertools.pairwise(starts))
+    per_route = [sum(s.visit_id.startswith("p#") for s in r.stops) for r in sol.routes]
+    assert max(per_route) <= 2
+
+
+def test_group_gap_waits_instead_of_dropping_a_visit_on_another_route():
+    """A second unit's visit is pushed past the first unit's by the gap, not dropped."""
+    mat = np.array([[0.0, 60.0], [60.0, 0.0]])
+    visits = (
+        Visit("a", 1, 300.0, ((1000.0, 1100.0),), 5.0, group="s"),
+        Visit("b", 1, 300.0, ((900.0, 5000.0),), 4.0, group="s"),
+    )
+    vehicles = (
+        Vehicle("u0", "car", 0, 0, 0.0, 1500.0, 1500.0),
+        Vehicle("u1", "car", 0, 0, 0.0, 6000.0, 6000.0),
+    )
+    p = RoutingProblem("g2", visits, vehicles, (Group("s", 3600.0, 1),), {"car": mat})
+    sol = solve(p, time_limit_s=TL, seed=0)
+    assert validate(p, sol).ok
+    start = {s.visit_id: s.start_s for r in sol.routes for s in r.stops}
+    assert set(start) == {"a", "b"}
+    assert start["b"] - start["a"] >= 3600.0 - 1e-6
+
+
 def test_previous_and_progress_and_roundtrip():
     """Seeding from a previous plan, progress callbacks and Solution to/from dict."""
     p = random_problem(7, n=8, m=2)
