@@ -66,9 +66,18 @@ def synthetic_network(
 ) -> RoadNetwork:
     """The synthetic network for these settings, generated once and then read from the cache."""
     from planner.network import NORMALISE_VERSION, cache_key, read_network, write_network
-    from planner.synthetic import generate_network
+    from planner.synthetic import GENERATOR_VERSION, generate_network
 
-    key = cache_key("synthetic", profile, str(nodes), str(seed), name, f"v{NORMALISE_VERSION}")
+    # Both versions in the key: a changed generator or normaliser never reuses a stale network.
+    key = cache_key(
+        "synthetic",
+        profile,
+        str(nodes),
+        str(seed),
+        name,
+        f"v{NORMALISE_VERSION}",
+        f"g{GENERATOR_VERSION}",
+    )
     path = Path(cache_dir) / f"synthetic-{profile}-{nodes}-{seed}-{key}.npz"
     if path.exists():
         return read_network(path)
