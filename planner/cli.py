@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from planner.network import RoadNetwork
 
 from planner.errors import PlannerError
+from planner.forces import slug
 
 log = logging.getLogger(__name__)
 
@@ -229,10 +230,6 @@ def synth(profile: str, nodes: int, seed: int, name: str, out_path: Path) -> Non
     )
 
 
-def _slug(text: str) -> str:
-    return "".join(c.lower() if c.isalnum() else "-" for c in text).strip("-")
-
-
 @cli.command()
 @click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
 @click.option(
@@ -251,7 +248,7 @@ def demand(config_path: Path, out_dir: Path | None, cache_dir: Path) -> None:
 
     config = load_config(config_path)
     inputs = prepare_week(config, cache_dir=cache_dir)
-    out = out_dir or Path("out") / _slug(config.name) / config.week.label / "demand"
+    out = out_dir or Path("out") / slug(config.name) / config.week.label / "demand"
     files = inputs.write(out)
     click.echo(inputs.summary())
     click.echo("")
@@ -308,7 +305,7 @@ def _plan_job(
     from planner.planning import make_plan
 
     config = load_config(config_path)
-    out = out_dir or Path("out") / _slug(config.name) / config.week.label / "plan"
+    out = out_dir or Path("out") / slug(config.name) / config.week.label / "plan"
     inputs = prepare_week(config, cache_dir=cache_dir)
     limit = time_limit if time_limit is not None else config.solver.time_limit_s
     status = _SolveStatus(limit * (2 if previous is not None else 1))

@@ -13,8 +13,6 @@ import os
 import re
 from pathlib import Path
 
-import geopandas as gpd
-
 from planner.errors import InputError
 from planner.osm import atomic_write_bytes
 
@@ -95,6 +93,8 @@ def generate_force_configs(
     name_field: str = "PFA23NM",
 ) -> list[Path]:
     """Write one starting config per feature of ``boundary_file`` into ``out_dir``."""
+    import geopandas as gpd
+
     boundary_file = Path(boundary_file).resolve()
     if not boundary_file.exists():
         raise InputError("boundary file not found", path=boundary_file)

@@ -29,25 +29,13 @@ DEMO = REPO / "data" / "demo"
 sys.path.insert(0, str(REPO))
 
 from planner.area import synthetic_network  # noqa: E402
+from planner.hotspots import PUBLISHED_COLUMNS  # noqa: E402
 from planner.osm import atomic_write_bytes  # noqa: E402
 
 TO_WGS = pyproj.Transformer.from_crs(27700, 4326, always_xy=True)
 SEED = 49
 
-CRIME_COLUMNS = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-]
+CRIME_COLUMNS = list(PUBLISHED_COLUMNS)
 FORCE = "Northshire Police"
 OUTCOMES = [
     "Investigation complete; no suspect identified",
