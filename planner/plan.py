@@ -209,7 +209,11 @@ class Plan:
                     "paid_officer_hours": r.paid_officer_hours,
                     "stops": [
                         {
-                            **{k: v for k, v in asdict(s).items() if k not in {"arrival", "start", "departure"}},
+                            **{
+                                k: v
+                                for k, v in asdict(s).items()
+                                if k not in {"arrival", "start", "departure"}
+                            },
                             "arrival": t(s.arrival),
                             "start": t(s.start),
                             "departure": t(s.departure),
@@ -227,7 +231,11 @@ class Plan:
     def from_dict(cls, doc: Mapping[str, Any], *, path: str | Path | None = None) -> Plan:
         """Read a ``plan.json`` document back into a plan."""
         if doc.get("schema") != SCHEMA:
-            raise InputError(f"plan schema is {doc.get('schema')!r}; this planner reads {SCHEMA!r}", path=path, field="schema")
+            raise InputError(
+                f"plan schema is {doc.get('schema')!r}; this planner reads {SCHEMA!r}",
+                path=path,
+                field="schema",
+            )
         try:
             tm = dt.datetime.fromisoformat
             routes = tuple(
@@ -245,7 +253,14 @@ class Plan:
                     return_=tm(r["return"]),
                     paid_officer_hours=float(r["paid_officer_hours"]),
                     stops=tuple(
-                        PlanStop(**{**s, "arrival": tm(s["arrival"]), "start": tm(s["start"]), "departure": tm(s["departure"])})
+                        PlanStop(
+                            **{
+                                **s,
+                                "arrival": tm(s["arrival"]),
+                                "start": tm(s["start"]),
+                                "departure": tm(s["departure"]),
+                            }
+                        )
                         for s in r["stops"]
                     ),
                 )
@@ -266,7 +281,9 @@ class Plan:
                 unpredictability=Unpredictability(**unp) if unp else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"not a valid plan file ({type(exc).__name__}: {exc})", path=path) from exc
+            raise InputError(
+                f"not a valid plan file ({type(exc).__name__}: {exc})", path=path
+            ) from exc
 
     def previous_visits(self) -> dict[str, list[dt.datetime]]:
         """Service start times per site: what next week's plan keeps away from."""

@@ -122,12 +122,17 @@ def make_plan(
     else:
         model = build_model(inputs)
         solution = _solve(model.problem, limit, used_seed, progress)
-    plan = plan_from_solution(model, solution, time_limit_s=limit, unpredictability=unpredictability)
+    plan = plan_from_solution(
+        model, solution, time_limit_s=limit, unpredictability=unpredictability
+    )
     return PlanResult(plan=plan, model=model, solution=solution)
 
 
 def _solve(
-    problem: RoutingProblem, limit: float, seed: int, progress: Callable[[float, float], None] | None
+    problem: RoutingProblem,
+    limit: float,
+    seed: int,
+    progress: Callable[[float, float], None] | None,
 ) -> Solution:
     solution = solve(problem, time_limit_s=limit, seed=seed, progress=progress)
     # The solver validates too; this second check is the pipeline's own guarantee.
@@ -162,7 +167,9 @@ def _unserved_reasons(model: PlanningModel, solution: Solution) -> dict[str, str
     res = model.inputs.resources
     t0 = model.week_start
     station = {sid: i for i, sid in enumerate(model.inputs.stations.site_id)}
-    funded = [(v.mode, v.start_location, v.earliest_start_s, v.latest_end_s) for v in problem.vehicles]
+    funded = [
+        (v.mode, v.start_location, v.earliest_start_s, v.latest_end_s) for v in problem.vehicles
+    ]
     chosen = {s.shift_id for s in res.selected}
     unfunded = [
         (s.mode, station[s.station_id], seconds_from(t0, s.start), seconds_from(t0, s.end))
@@ -175,13 +182,21 @@ def _unserved_reasons(model: PlanningModel, solution: Solution) -> dict[str, str
         i = index[vid]
         visit = problem.visits[i]
         if not visit.windows:
-            reasons[vid] = "window unreachable: no time is left in its windows after keeping away from last week's visit times"
+            reasons[vid] = (
+                "window unreachable: no time is left in its windows after keeping away from last week's visit times"
+            )
         elif _reachable(problem, i, funded):
-            reasons[vid] = "lower priority than what was chosen: the funded unit-shifts were used for higher-value visits"
+            reasons[vid] = (
+                "lower priority than what was chosen: the funded unit-shifts were used for higher-value visits"
+            )
         elif _reachable(problem, i, unfunded):
-            reasons[vid] = "no budget left: only unit-shifts the budget does not fund could reach it in its windows"
+            reasons[vid] = (
+                "no budget left: only unit-shifts the budget does not fund could reach it in its windows"
+            )
         else:
-            reasons[vid] = "window unreachable: no unit-shift can get there and back within its windows"
+            reasons[vid] = (
+                "window unreachable: no unit-shift can get there and back within its windows"
+            )
     return reasons
 
 
@@ -268,7 +283,11 @@ def plan_from_solution(
         protective_marking=cfg.protective_marking,
         contains_mp_premises=any(s.is_mp_premises for s in inputs.demand.sites),
         seed=solution.seed,
-        solver={"time_limit_s": time_limit_s, "solve_time_s": round(solution.solve_time_s, 3), "status": solution.status},
+        solver={
+            "time_limit_s": time_limit_s,
+            "solve_time_s": round(solution.solve_time_s, 3),
+            "status": solution.status,
+        },
         budget={
             "pounds_per_week": res.pounds_per_week,
             "cost_per_officer_hour": res.cost_per_officer_hour,

@@ -55,14 +55,18 @@ def test_plan_json_round_trip(demo_plan: PlanResult, tmp_path: Path) -> None:
     assert read_plan_json(path) == demo_plan.plan
 
 
-def test_same_seed_same_plan(demo_config: ForceConfig, demo_plan: PlanResult, tmp_path: Path) -> None:
+def test_same_seed_same_plan(
+    demo_config: ForceConfig, demo_plan: PlanResult, tmp_path: Path
+) -> None:
     """Planning the same week again with the same seed gives the same routes and times."""
     again = make_plan(demo_config, cache_dir=tmp_path, time_limit_s=LIMIT_S)
     assert again.plan.routes == demo_plan.plan.routes
     assert again.plan.seed == demo_plan.plan.seed
 
 
-def test_different_weeks_differ(demo_config: ForceConfig, demo_plan: PlanResult, tmp_path: Path) -> None:
+def test_different_weeks_differ(
+    demo_config: ForceConfig, demo_plan: PlanResult, tmp_path: Path
+) -> None:
     """Another week uses another seed and gives different visit timings."""
     other = make_plan(with_week(demo_config, "2026-W50"), cache_dir=tmp_path, time_limit_s=LIMIT_S)
     assert other.plan.seed != demo_plan.plan.seed
@@ -71,10 +75,18 @@ def test_different_weeks_differ(demo_config: ForceConfig, demo_plan: PlanResult,
     assert this != that
 
 
-def test_keeps_away_from_last_week(demo_config: ForceConfig, demo_plan: PlanResult, tmp_path: Path) -> None:
+def test_keeps_away_from_last_week(
+    demo_config: ForceConfig, demo_plan: PlanResult, tmp_path: Path
+) -> None:
     """With last week's plan, no visit starts within 60 minutes of last week's time there; the cost is reported."""
     last = write_plan_json(demo_plan.plan, tmp_path / "last.json")
-    result = make_plan(with_week(demo_config, "2026-W50"), cache_dir=tmp_path, time_limit_s=LIMIT_S, previous_plan=last, avoid_min=60)
+    result = make_plan(
+        with_week(demo_config, "2026-W50"),
+        cache_dir=tmp_path,
+        time_limit_s=LIMIT_S,
+        previous_plan=last,
+        avoid_min=60,
+    )
     previous = demo_plan.plan.previous_visits()
     for stop in result.plan.stops:
         for t in previous.get(stop.site_id, []):
@@ -88,15 +100,23 @@ def test_keeps_away_from_last_week(demo_config: ForceConfig, demo_plan: PlanResu
 
 def test_required_visit_nobody_can_make(demo_config: ForceConfig, tmp_path: Path) -> None:
     """With money for no unit-shift at all, the required surgeries are named in a clear error."""
-    cfg = demo_config.model_copy(update={"budget": demo_config.budget.model_copy(update={"pounds_per_week": 100.0})})
+    cfg = demo_config.model_copy(
+        update={"budget": demo_config.budget.model_copy(update={"pounds_per_week": 100.0})}
+    )
     with pytest.raises(InfeasibleError, match="NB-SUR-1"):
         make_plan(cfg, cache_dir=tmp_path, time_limit_s=LIMIT_S)
 
 
 def test_rutland_plan_with_real_hotspots(tmp_path: Path) -> None:
     """Rutland, Leicestershire's real crimes: a valid plan that visits real hot spots."""
-    result = make_plan(load_config(REPO / "data" / "rutland" / "force.toml"), cache_dir=tmp_path, time_limit_s=LIMIT_S)
+    result = make_plan(
+        load_config(REPO / "data" / "rutland" / "force.toml"),
+        cache_dir=tmp_path,
+        time_limit_s=LIMIT_S,
+    )
     assert validate(result.model.problem, result.solution).ok
     kinds = {s.kind for s in result.plan.stops}
     assert "hotspot" in kinds and "mp_office" in kinds
-    assert result.plan.protective_marking == "OFFICIAL-SENSITIVE" and result.plan.contains_mp_premises
+    assert (
+        result.plan.protective_marking == "OFFICIAL-SENSITIVE" and result.plan.contains_mp_premises
+    )
