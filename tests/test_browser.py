@@ -311,3 +311,31 @@ def test_hostile_text_shows_as_text(browser: Browser, demo: PlanResult, tmp_path
         "return window.__pwned === undefined && !document.querySelector('img[src=\"x\"]')"
     )
     assert browser.js("return window.__errors") == []
+
+
+def test_batch_index_page(browser: Browser, tmp_path: Path) -> None:
+    """The national index opens without errors, lists each area and its link opens the map."""
+    from planner.batch import run_batch
+
+    areas = [
+        REPO / "data" / "westminster" / "force.toml",
+        REPO / "data" / "city-of-london" / "force.toml",
+    ]
+    result = run_batch(
+        areas, out_dir=tmp_path / "batch", cache_dir=tmp_path / "cache", workers=2, time_limit_s=2
+    )
+    assert not result.failed, [r.error for r in result.failed]
+    info = browser.open(result.index_html)
+    assert not info["errors"] and not info["console"]
+    rows = browser.js(
+        "return Array.from(document.querySelectorAll('#summary tbody tr')).map(r => r.cells[0].textContent)"
+    )
+    assert sorted(rows) == ["city-of-london", "westminster"]
+    links = browser.js(
+        "return Array.from(document.querySelectorAll('#summary a')).map(a => a.href)"
+    )
+    assert len(links) == 2 and all(link.startswith("file://") for link in links)
+    browser.driver.find_element("css selector", "#summary a").click()
+    assert browser.js("return document.querySelectorAll('.leaflet-container').length") == 1
+    assert not browser.js("return window.__errors")
+    browser.screenshot(ARTIFACTS / "batch-index-map.png")
