@@ -251,11 +251,11 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
             )
 
     ids = [s.site_id for s in sites]
-    seen: set[str] = set()
+    seen: set[str] = set(stations.site_id)
     for s in sites:
         if s.site_id in seen:
             raise InputError(
-                f"site id {s.site_id!r} appears in more than one site file; ids must be unique",
+                f"site id {s.site_id!r} is used twice (by another site or a station); ids must be unique",
                 path=s.source.split(":")[0],
                 field="site_id",
             )
