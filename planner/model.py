@@ -61,8 +61,8 @@ class PlanningModel:
     avoided: dict[str, tuple[TimeWindow, ...]]
 
     def to_time(self, seconds: float) -> dt.datetime:
-        """A problem time as an aware datetime in Europe/London."""
-        return (self.week_start + dt.timedelta(seconds=seconds)).astimezone(LONDON)
+        """A problem time as an aware UTC datetime (writers show it in Europe/London)."""
+        return (self.week_start + dt.timedelta(seconds=seconds)).astimezone(dt.UTC)
 
 
 def seconds_from(t0: dt.datetime, t: dt.datetime) -> float:

@@ -25,7 +25,9 @@
                            "prize_with": float|null} | null
     }
 
-A reader refuses a file of another schema version rather than guess.
+A reader refuses a file of another schema version rather than guess. In memory every time is a
+UTC-aware datetime: Python compares two Europe/London times in the repeated autumn hour wrongly,
+so plans read back compare equal to the plans written only if both hold UTC.
 """
 
 from __future__ import annotations
@@ -237,7 +239,9 @@ class Plan:
                 field="schema",
             )
         try:
-            tm = dt.datetime.fromisoformat
+            def tm(text: str) -> dt.datetime:
+                return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+
             routes = tuple(
                 PlanRoute(
                     route_id=r["route_id"],

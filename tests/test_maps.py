@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from planner.config import LONDON
 from planner.maps import default_secure, leaflet_assets, plan_map, render_map, write_map
 from planner.outputs import day_label, lonlat, redaction_area
 from planner.planning import PlanResult
@@ -134,7 +135,7 @@ def test_routes_and_stops(which: str, request: pytest.FixtureRequest) -> None:
     assert sorted(int(n) for n in numbers) == sorted(s.order for s in plan.stops)
     for stop in plan.routes[0].stops:
         assert (
-            f"\\u003ctd\\u003eArrive\\u003c/td\\u003e\\u003ctd\\u003e{stop.arrival.strftime('%H:%M')}"
+            f"\\u003ctd\\u003eArrive\\u003c/td\\u003e\\u003ctd\\u003e{stop.arrival.astimezone(LONDON).strftime('%H:%M')}"
             in html
         )
 

@@ -120,3 +120,13 @@ def test_rutland_plan_with_real_hotspots(tmp_path: Path) -> None:
     assert (
         result.plan.protective_marking == "OFFICIAL-SENSITIVE" and result.plan.contains_mp_premises
     )
+
+
+def test_round_trip_across_clock_change(tmp_path: Path) -> None:
+    """Rutland's week spans the clocks going back; its plan still reads back equal."""
+    result = make_plan(
+        load_config(REPO / "data" / "rutland" / "force.toml"),
+        cache_dir=tmp_path,
+        time_limit_s=LIMIT_S,
+    )
+    assert read_plan_json(write_plan_json(result.plan, tmp_path / "plan.json")) == result.plan
