@@ -290,6 +290,13 @@ class DemandConfig(_Model):
         return v
 
 
+class ExcludedPlaceConfig(LocationConfig):
+    """A place whose crimes make no patrol hot spot (a prison, a police station, a hospital)."""
+
+    name: str = Field(min_length=1)
+    radius_m: float = Field(default=200.0, ge=10, le=5000)
+
+
 class IncidentsConfig(_Model):
     """Crime data for hot spots (data.police.uk street-level CSVs)."""
 
@@ -302,6 +309,7 @@ class IncidentsConfig(_Model):
     top_n: int | None = Field(default=None, ge=1, le=10_000)
     harm_share: float | None = Field(default=None, gt=0, le=1)
     boundary_buffer_m: float = Field(default=200.0, ge=0, le=5000)
+    exclude: list[ExcludedPlaceConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _selection(self) -> IncidentsConfig:

@@ -318,6 +318,7 @@ REJECT_REASONS: Mapping[str, str] = MappingProxyType(
         "no_coordinates": "no coordinates (data.police.uk 'No Location' or blank)",
         "bad_coordinates": "coordinates are not numbers, or not in the United Kingdom",
         "outside_area": "outside the force area (plus buffer)",
+        "excluded_place": "inside a place excluded from patrols by configuration (e.g. a prison)",
     }
 )
 #: Why a kept record is left out of every hot spot (segment method only).
@@ -535,6 +536,7 @@ def read_crimes(
     crime_types: Iterable[str] | None = None,
     harm_weights: Mapping[str, float] | None = None,
     force_name: str | None = None,
+    exclude_m: shapely.Geometry | None = None,
 ) -> CrimeIntake:
     """Read data.police.uk street-level crime CSVs, keep the records in the area, weight by harm.
 
@@ -557,6 +559,9 @@ def read_crimes(
     force_name
         The expected ``Falls within`` (e.g. ``"Leicestershire Police"``); rows of another force
         are counted (still judged by location).
+    exclude_m
+        Places patrols should not target (a prison, a police station), EPSG:27700 polygons;
+        records inside are rejected as ``excluded_place``.
 
     Returns
     -------
@@ -623,7 +628,7 @@ def read_crimes(
     df = pd.concat(frames, ignore_index=True)
 
     records, rejects, other_force_rows, other_force_kept = _classify(
-        df, weights, set(wanted), area, force_name
+        df, weights, set(wanted), area, force_name, exclude_m
     )
     if malformed_rejects:
         order = {str(p): k for k, p in enumerate(files)}
@@ -660,6 +665,7 @@ def _classify(
     wanted: set[str],
     area: shapely.Geometry | None,
     force_name: str | None,
+    exclude_m: shapely.Geometry | None = None,
 ) -> tuple[pd.DataFrame, list[CrimeReject], int, int]:
     """Give each row its first failing check (or keep it); vectorised over all rows."""
     n = len(df)
@@ -707,6 +713,11 @@ def _classify(
         inside = np.zeros(n, dtype=bool)
         inside[located] = shapely.contains_xy(area, x[located], y[located])
         flag(~inside, "outside_area", coord_text)
+    if exclude_m is not None and not exclude_m.is_empty:
+        excluded = np.zeros(n, dtype=bool)
+        located = reason == ""
+        excluded[located] = shapely.contains_xy(exclude_m, x[located], y[located])
+        flag(excluded, "excluded_place", coord_text)
 
     keep = reason == ""
     other_force = np.zeros(n, dtype=bool)

@@ -225,6 +225,7 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
             crime_types=inc.crime_types,
             harm_weights=inc.harm_weights,
             force_name=inc.force_name,
+            exclude_m=excluded_places(config),
         )
         hotspots = find_hotspots(
             intake,
@@ -289,6 +290,23 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
         resources=resources,
         hotspots=hotspots,
     )
+
+
+def excluded_places(config: ForceConfig) -> shapely.Geometry | None:
+    """The config's excluded places as one EPSG:27700 geometry (circles), or ``None``."""
+    import pyproj
+
+    if not config.incidents.exclude:
+        return None
+    to_bng = pyproj.Transformer.from_crs(4326, 27700, always_xy=True)
+    circles = []
+    for place in config.incidents.exclude:
+        if place.easting is not None and place.northing is not None:
+            x, y = place.easting, place.northing
+        else:
+            x, y = to_bng.transform(place.lon, place.lat)
+        circles.append(shapely.buffer(shapely.Point(x, y), place.radius_m))
+    return shapely.union_all(circles)
 
 
 def network_coverage(net: RoadNetwork) -> shapely.Geometry:

@@ -239,6 +239,7 @@ class Plan:
                 field="schema",
             )
         try:
+
             def tm(text: str) -> dt.datetime:
                 return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
 

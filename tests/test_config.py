@@ -86,3 +86,12 @@ def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
         load_config(path)
     with pytest.raises(InputError, match="not found"):
         load_config(tmp_path / "none.toml")
+
+
+def test_excluded_places() -> None:
+    """Excluded places load with their location and radius."""
+    cfg = load_config(RUTLAND)
+    (place,) = cfg.incidents.exclude
+    assert (
+        place.name.startswith("HMP Stocken") and place.radius_m == 400 and place.easting == 495670
+    )

@@ -341,6 +341,7 @@ def test_bad_rows_each_counted_once(tmp_path: Path, rutland_area_m: shapely.Geom
         "no_coordinates": 1,
         "bad_coordinates": 3,
         "outside_area": 1,
+        "excluded_place": 0,
     }
     by_row = {r.row: r for r in intake.rejects}
     assert by_row[2].reason == "no_coordinates" and by_row[2].detail == "No Location"

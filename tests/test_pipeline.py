@@ -100,3 +100,12 @@ def test_demo_command(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "Northshire Police (demo)" in result.output
+
+
+def test_excluded_place_makes_no_hotspot(rutland_week: WeekInputs) -> None:
+    """Rutland's config excludes HMP Stocken: its crimes are reported, and no hot spot is there."""
+    intake = rutland_week.hotspots.intake
+    assert intake.counts["excluded_place"] > 0
+    assert all(r.reason != "excluded_place" or r.file for r in intake.rejects)
+    for h in rutland_week.hotspots.hotspots:
+        assert ((h.x_m - 495670) ** 2 + (h.y_m - 318220) ** 2) ** 0.5 > 400
