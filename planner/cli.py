@@ -26,6 +26,16 @@ log = logging.getLogger(__name__)
 DEFAULT_CACHE = Path(".planner-cache")
 
 
+#: The network cache folder option, shared by every command that loads a network.
+cache_dir_option = click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_CACHE,
+    show_default=True,
+    help="Normalised network cache.",
+)
+
+
 def _setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(
@@ -93,13 +103,7 @@ _source_options = [
         show_default=True,
         help="Margin kept around the boundary.",
     ),
-    click.option(
-        "--cache-dir",
-        type=click.Path(path_type=Path),
-        default=DEFAULT_CACHE,
-        show_default=True,
-        help="Normalised network cache.",
-    ),
+    cache_dir_option,
 ]
 
 
@@ -238,9 +242,7 @@ def synth(profile: str, nodes: int, seed: int, name: str, out_path: Path) -> Non
     type=click.Path(path_type=Path),
     help="Output folder [default: out/<force>/<week>/demand].",
 )
-@click.option(
-    "--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True
-)
+@cache_dir_option
 def demand(config_path: Path, out_dir: Path | None, cache_dir: Path) -> None:
     """Show the week's patrol demand, hot spots and what the budget buys; write them to files."""
     from planner.config import load_config
@@ -358,9 +360,7 @@ def _plan_job(
 @click.option(
     "--redact", is_flag=True, help="Show restricted sites (MPs' homes) only as an approximate area."
 )
-@click.option(
-    "--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True
-)
+@cache_dir_option
 def plan(
     config_path: Path,
     out_dir: Path | None,
@@ -394,9 +394,7 @@ def plan(
 @click.option(
     "--out", "out_dir", type=click.Path(path_type=Path), default=Path("out/demo"), show_default=True
 )
-@click.option(
-    "--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True
-)
+@cache_dir_option
 @click.option("--time-limit", type=float, help="Solver time limit, s [default: the config's].")
 def demo(out_dir: Path, cache_dir: Path, time_limit: float | None) -> None:
     """Plan the built-in synthetic demo town's week (no download needed) into out/demo."""
@@ -414,9 +412,7 @@ def demo(out_dir: Path, cache_dir: Path, time_limit: float | None) -> None:
     default=Path("out/batch"),
     show_default=True,
 )
-@click.option(
-    "--cache-dir", type=click.Path(path_type=Path), default=DEFAULT_CACHE, show_default=True
-)
+@cache_dir_option
 @click.option(
     "--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Local processes."
 )
