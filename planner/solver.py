@@ -62,13 +62,15 @@ Search (``strategy="best"``)
 A deterministic iterated local search around OR-Tools:
 
 1. Greedy ratio insertion (prize^2 / time shift) builds a first plan, or ``previous`` seeds it.
-2. Each iteration ruins the current plan (random, related, segment or route removal), recreates it
-   with noisy ratio insertion (numba-compiled insertion evaluation), then hands the routes to
-   OR-Tools (``ReadAssignmentFromRoutes`` + ``SolveFromAssignmentWithParameters``, greedy
-   descent with relocate/exchange/cross/2-opt/or-opt and make-active/swap-active operators) to
-   shorten routes and swap visits in and out, then re-inserts into the freed time.
-3. Acceptance is a cooling threshold on the prize; the search returns to the best plan after
-   a run of non-improving iterations.
+2. Each iteration ruins the current plan (random, related, segment or route removal; an emptied
+   route is restarted from a random unserved visit so it can move to another region),
+   recreates it with noisy ratio insertion (numba-compiled insertion evaluation), the removed
+   visits last, then hands the routes to OR-Tools (``ReadAssignmentFromRoutes`` +
+   ``SolveFromAssignmentWithParameters``, greedy descent with relocate/exchange/cross/2-opt/
+   or-opt and make-active/swap-active operators) to shorten routes and swap visits in and out,
+   then re-inserts into the freed time.
+3. Acceptance is simulated annealing on the prize, with a start temperature of half a median
+   visit's prize cooling linearly to zero (:func:`_accept`).
 
 Large instances (more than 150 visits or 12 vehicles, :func:`_use_sub`) do not give OR-Tools the
 whole plan: each iteration builds a small model of up to ``SUB_VEHICLES`` vehicles (a route the
@@ -77,18 +79,22 @@ they can take, each visit's windows clipped to those shifts.  A full-plan descen
 150-vehicle week took minutes per call, and the week-wide window hull made most of its moves
 infeasible.
 
-Determinism: no wall clock decides anything.  ``time_limit_s`` is turned into a fixed number of
-iterations (:func:`iteration_budget`, a function of the time limit and the problem size only), all
+Determinism: no wall clock decides anything unless the machine is too slow.  ``time_limit_s``
+is turned into a fixed number of iterations (:func:`iteration_budget`, a function of the time
+limit, the problem's size and the size of the first plan, which is itself deterministic), all
 randomness comes from ``numpy.random.default_rng(seed)``, and each OR-Tools call is a greedy
 descent with no time limit, which is deterministic.  So ``solve`` returns the same plan for the
-same problem, seed, time limit, ``previous`` and OR-Tools version, on any machine.  The only
-exception is the safety stop: if the wall clock passes ``SAFETY_FACTOR * time_limit_s`` (a very
-slow or overloaded machine), the search stops early and the solution's ``status`` says
-``"time_capped"`` (then the plan may differ between runs).
+same problem, seed, time limit, ``previous`` and OR-Tools version, on any machine fast enough.
+The budget is calibrated to end a little before the limit on the reference 2-core machine with
+both cores busy; the limit itself is a hard stop: if the wall clock reaches
+``SAFETY_FACTOR * time_limit_s`` (a slower or overloaded machine), the search returns the best
+plan so far and the solution's ``status`` says ``"time_capped"`` (then the plan may differ
+between runs).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -109,8 +115,8 @@ TIME_SCALE = 10_000_000
 """Integer time units per second."""
 PRIZE_SCALE = 1000
 """Integer prize units per prize unit."""
-SAFETY_FACTOR = 2.0
-"""Wall-clock safety stop, as a multiple of ``time_limit_s`` (see module docstring)."""
+SAFETY_FACTOR = 1.0
+"""Wall-clock stop, as a multiple of ``time_limit_s`` (see module docstring)."""
 
 INF_T = np.int64(2**61)  # "no feasible time": larger than any horizon, sums stay in int64
 UNREACH = np.int64(2**59)  # unreachable leg in the integer matrices (tested explicitly)
@@ -1171,11 +1177,21 @@ def _columns(
 
 
 def _recreate(
-    st: _State, rng: np.random.Generator | None, noise: float, alpha: float = 2.0
+    st: _State,
+    rng: np.random.Generator | None,
+    noise: float,
+    alpha: float = 2.0,
+    exclude: Sequence[int] = (),
 ) -> None:
-    """Greedy insertion of unserved visits by (noisy) prize^alpha / time-shift ratio."""
+    """Greedy insertion of unserved visits by (noisy) prize^alpha / time-shift ratio.
+
+    Visits in ``exclude`` are left out (the caller inserts them in a second pass).
+    """
     i = st.inst
-    cand = np.flatnonzero((st.route_of < 0) & i.allowed.any(axis=1))
+    ok_u = (st.route_of < 0) & i.allowed.any(axis=1)
+    if len(exclude):
+        ok_u[np.asarray(exclude, dtype=np.int64)] = False
+    cand = np.flatnonzero(ok_u)
     if len(cand) == 0 or i.nv == 0:
         return
     nc = len(cand)
@@ -1218,12 +1234,12 @@ def _recreate(
 
 
 # ============================================================================ ruin
-def _ruin(st: _State, rng: np.random.Generator) -> list[int]:
-    """Remove a few served visits; returns the routes it changed."""
+def _ruin(st: _State, rng: np.random.Generator) -> tuple[list[int], list[int]]:
+    """Remove a few served visits; returns the routes it changed and the visits removed."""
     i = st.inst
     served = np.flatnonzero(st.route_of >= 0)
     if len(served) == 0:
-        return []
+        return [], []
     qmax = max(1, min(int(0.3 * len(served)) + 1, 30))
     q = int(rng.integers(1, qmax + 1))
     op = rng.random()
@@ -1246,10 +1262,36 @@ def _ruin(st: _State, rng: np.random.Generator) -> list[int]:
         used = np.flatnonzero(st.rlen > 0)
         r = int(rng.choice(used))
         rem = st.R[r, 1 : st.rlen[r] + 1]
+        rem_l = [int(x) for x in rem]
+        st.remove(rem_l)
+        _seed_route(st, r, rem_l, rng)
+        return [r], rem_l
     rem_l = [int(x) for x in rem]
     touched = sorted({int(st.route_of[u]) for u in rem_l})
     st.remove(rem_l)
-    return touched
+    return touched, rem_l
+
+
+def _seed_route(st: _State, r: int, removed: Sequence[int], rng: np.random.Generator) -> None:
+    """Start the emptied route ``r`` from a random unserved visit it did not hold.
+
+    Greedy insertion alone rebuilds an emptied route around the cheapest insertions, next
+    to the other routes; a seed far from them lets the route move to another region (the
+    optimum of p1.2.g needs a route in a corner no cheap insertion reaches).  The seed is
+    drawn with probability proportional to its prize.
+    """
+    i = st.inst
+    pool = np.flatnonzero((st.route_of < 0) & i.allowed[:, r] & (i.prize > 0))
+    pool = pool[~np.isin(pool, np.asarray(removed, dtype=np.int64))]
+    if len(pool) == 0:
+        return
+    w = i.prize[pool].astype(np.float64)
+    order = rng.choice(pool, size=min(5, len(pool)), replace=False, p=w / w.sum())
+    for u in order:
+        if i.budget is not None and st.paid_used() + i.paid[r] > i.budget + 1e-9:
+            return
+        if st.set_route(r, [int(u)]):
+            return
 
 
 # ============================================================================ OR-Tools model
@@ -1580,12 +1622,18 @@ def _improve_sub(st: _State, veh: np.ndarray) -> _State | None:
 
 
 # ============================================================================ public API
-def iteration_budget(problem: RoutingProblem, time_limit_s: float) -> int:
+def iteration_budget(
+    problem: RoutingProblem, time_limit_s: float, served: int | None = None
+) -> int:
     """Deterministic number of search iterations for a time limit.
 
-    Calibrated on the reference 2-core machine so that a run takes roughly ``time_limit_s``
-    there: the cost of an iteration grows with the number of visits and (for OR-Tools' local
-    search) with the number of vehicles.  Only the problem's size enters, never the clock.
+    Calibrated on the reference 2-core machine, with both cores busy (two solves side by
+    side, as in ``scripts/bench_solver.py``), so that a run takes a little less than
+    ``time_limit_s`` there; a solve alone on a quiet machine finishes in about two thirds of
+    it.  Only sizes enter, never the clock: the number of visits and vehicles and ``served``,
+    the number of visits in the first plan (OR-Tools' local search and our insertion both
+    grow with the route lengths, not only with the number of visits).  Without ``served`` the
+    estimate assumes every visit is served.
     """
     n = max(1, len(problem.visits))
     m = max(1, len(problem.vehicles))
@@ -1595,10 +1643,56 @@ def iteration_budget(problem: RoutingProblem, time_limit_s: float) -> int:
         # divided by 0.8 for a loaded machine.
         per_iter_s = (4.5e-3 + 3.7e-6 * n * m**0.5) / 0.8
     else:
-        # Fitted on TOP (n=30, m=4: 2.3 ms) and TOPTW (n=100, m=3/4: 10.2/11.7 ms)
-        # single-process timings, then divided by 0.7 to leave room for a loaded machine.
-        per_iter_s = (0.45e-3 + 5.62e-6 * n**1.5 * m**0.5) / 0.7
+        # Fitted (least squares on relative error) with both cores busy on 51 TOP and TOPTW
+        # instances and 10 small random patrol problems, from 0.44 ms an iteration (n=30,
+        # nothing served) to 28 ms (n=100, m=4, 42 served).  Windows per visit and groups
+        # cost our exact re-timing extra work.  Measured/fitted ranged 0.56-1.55 (90% below
+        # 1.35), so it is divided by 0.65: most solves end at about 70% of the limit and the
+        # slowest types stop at the limit (status "time_capped").
+        s = n if served is None else max(0, min(int(served), n))
+        k = sum(len(v.windows) for v in problem.visits) / n
+        per_iter_ms = (
+            0.15 * (s > 0)
+            + 5.2e-3 * n * m
+            + 4.1e-3 * n * s * k
+            + 0.46 * bool(problem.groups)
+        )
+        # Below 0.5 ms the fixed cost of an OR-Tools call and our bookkeeping dominates.
+        per_iter_s = max(per_iter_ms, 0.5) * 1e-3 / 0.65
     return max(1, int(time_limit_s / per_iter_s))
+
+
+TEMP_FACTOR = 0.5
+"""Start temperature of the acceptance rule, as a fraction of the median visit prize."""
+
+
+def _start_temperature(inst: _Inst) -> float:
+    """Annealing start temperature in prize units.
+
+    Scaled to one visit's prize, not to the plan's total: on small team-orienteering
+    instances the prizes come in steps (5, 10, ...) larger than any fixed percentage of the
+    total, and a threshold below one visit's prize never lets the search give a visit up to
+    reach a better region (p1.2.g stayed at 85 against 90 for any seed that way).
+    """
+    pz = inst.prize[inst.allowed.any(axis=1) & (inst.prize > 0)]
+    return TEMP_FACTOR * float(np.median(pz)) if len(pz) else 0.0
+
+
+def _accept(
+    cand: tuple[int, int, int], cur: tuple[int, int, int], temp: float, rng: np.random.Generator
+) -> bool:
+    """Simulated-annealing acceptance on the prize (never loses a required visit).
+
+    Equal or better keys are always taken, so plateaus (same prize, longer travel) are
+    walked; a loss of ``d`` prize is taken with probability ``exp(-d / temp)``.  The random
+    number is drawn on every call so the stream does not depend on the outcome.
+    """
+    r = rng.random()
+    if cand >= cur or (cand[0] >= cur[0] and cand[1] == cur[1]):
+        return True
+    if cand[0] < cur[0] or temp <= 0:
+        return False
+    return r < math.exp(-(cur[1] - cand[1]) / temp)
 
 
 def _check_required_reachable(problem: RoutingProblem, inst: _Inst) -> None:
@@ -1771,6 +1865,29 @@ def _prepare(problem: RoutingProblem, strategy: str, seed: int) -> _Inst | Solut
     return inst
 
 
+@functools.cache
+def _warm_up() -> None:
+    """Once per process: compile (or load from numba's cache) every kernel and initialise
+    OR-Tools, on a toy problem, so that one-off start-up costs are not charged to a solve."""
+    from planner.problem import Group, Vehicle, Visit
+
+    toy = RoutingProblem(
+        name="warm-up",
+        visits=tuple(
+            Visit(f"w{k}", k + 1, 1.0, ((0.0, 5.0), (8.0, 50.0)), 1.0, group="g")
+            for k in range(2)
+        ),
+        vehicles=(Vehicle("v", "m", 0, 0, 0.0, 100.0, 100.0, 1.0),),
+        groups=(Group("g", 2.0, 2),),
+        travel_time_s={"m": np.ones((3, 3)) - np.eye(3)},
+        budget_paid_hours=1.0,
+    )
+    st = _State(_integerise(toy))
+    _recreate(st, None, 0.0)
+    _OrModel(st.inst).improve(st)
+    st.remove([0])
+
+
 def _check_required_served(problem: RoutingProblem, st: _State) -> None:
     miss = [
         problem.visits[u].visit_id
@@ -1832,6 +1949,9 @@ def solve(
         raise InputError(f"unknown strategy {strategy!r}: use 'best' or 'textbook'")
     if not (time_limit_s > 0 and math.isfinite(time_limit_s)):
         raise InputError(f"time_limit_s must be a positive number, got {time_limit_s!r}")
+    # One-off numba compilation (first use after an install) must not count against the
+    # limit, or the wall-clock stop could cut the first solve of a process short.
+    _warm_up()
     t0 = time.perf_counter()
     prep = _prepare(problem, strategy, seed)
     if isinstance(prep, Solution):
@@ -1840,7 +1960,6 @@ def solve(
     rng = np.random.default_rng(seed)
     sub = _use_sub(inst.n, inst.nv)
     model = None if sub else _OrModel(inst)
-    n_iter = iteration_budget(problem, time_limit_s)
 
     def key_of(s: _State) -> tuple[int, int, int]:
         return s.key()
@@ -1859,13 +1978,13 @@ def solve(
             cur = imp
     best = cur.copy()
     best_key = key_of(best)
+    temp0 = _start_temperature(inst)
+    served0 = int(np.count_nonzero(cur.route_of >= 0))
+    n_iter = iteration_budget(problem, time_limit_s, served=served0)
     if progress is not None:
         progress(time.perf_counter() - t0, best_key[1] / PRIZE_SCALE)
-    # The safety clock starts after the first plan, so one-off numba compilation (first use
-    # after an install) cannot trip it.
-    deadline = time.perf_counter() + SAFETY_FACTOR * time_limit_s + 5.0
+    deadline = t0 + SAFETY_FACTOR * time_limit_s
     status = "ok"
-    since_best = 0
     it = 0
     for it in range(1, n_iter + 1):
         if time.perf_counter() > deadline:
@@ -1873,7 +1992,10 @@ def solve(
             log.warning("%s: safety stop after %d/%d iterations", problem.name, it - 1, n_iter)
             break
         cand = cur.copy()
-        touched = _ruin(cand, rng)
+        touched, removed = _ruin(cand, rng)
+        # The visits just removed go back last: inserted first, they would mostly return
+        # to the places they left and the ruin would change nothing.
+        _recreate(cand, rng, noise=0.5, exclude=removed)
         _recreate(cand, rng, noise=0.5)
         cand.repair()
         if model is None:
@@ -1886,21 +2008,12 @@ def solve(
             cand = imp if key_of(imp) >= key_of(cand) else cand
         ck = key_of(cand)
         cur_key = key_of(cur)
-        # Threshold acceptance on prize that cools to zero over the run.
-        frac = 1.0 - it / n_iter
-        thresh = 0.02 * frac * max(cur_key[1], 1)
-        if ck >= cur_key or (ck[0] >= cur_key[0] and ck[1] >= cur_key[1] - thresh):
+        if _accept(ck, cur_key, temp0 * (1.0 - it / n_iter), rng):
             cur = cand
         if ck > best_key:
             best, best_key = cand.copy(), ck
-            since_best = 0
             if progress is not None:
                 progress(time.perf_counter() - t0, best_key[1] / PRIZE_SCALE)
-        else:
-            since_best += 1
-            if since_best >= 60:
-                cur = best.copy()
-                since_best = 0
     _check_required_served(problem, best)
     sol = _to_solution(
         problem,
