@@ -87,9 +87,10 @@ descent with no time limit, which is deterministic.  So ``solve`` returns the sa
 same problem, seed, time limit, ``previous`` and OR-Tools version, on any machine fast enough.
 The budget is calibrated to end a little before the limit on the reference 2-core machine with
 both cores busy; the limit itself is a hard stop: if the wall clock reaches
-``SAFETY_FACTOR * time_limit_s`` (a slower or overloaded machine), the search returns the best
-plan so far and the solution's ``status`` says ``"time_capped"`` (then the plan may differ
-between runs).
+``SAFETY_FACTOR * time_limit_s + SAFETY_GRACE_S`` (a slower or overloaded machine), the search
+returns the best plan so far and the solution's ``status`` says ``"time_capped"`` (then the
+plan may differ between runs).  The clock starts after a once-per-process warm-up
+(:func:`_warm_up`), so numba's compilation is not charged to the first solve.
 """
 
 from __future__ import annotations
@@ -117,6 +118,9 @@ PRIZE_SCALE = 1000
 """Integer prize units per prize unit."""
 SAFETY_FACTOR = 1.0
 """Wall-clock stop, as a multiple of ``time_limit_s`` (see module docstring)."""
+SAFETY_GRACE_S = 0.25
+"""Added to the wall-clock stop so a garbage-collection pause or a busy moment cannot cut a
+sub-second solve short (which would make it non-deterministic for nothing)."""
 
 INF_T = np.int64(2**61)  # "no feasible time": larger than any horizon, sums stay in int64
 UNREACH = np.int64(2**59)  # unreachable leg in the integer matrices (tested explicitly)
@@ -1652,10 +1656,7 @@ def iteration_budget(
         s = n if served is None else max(0, min(int(served), n))
         k = sum(len(v.windows) for v in problem.visits) / n
         per_iter_ms = (
-            0.15 * (s > 0)
-            + 5.2e-3 * n * m
-            + 4.1e-3 * n * s * k
-            + 0.46 * bool(problem.groups)
+            0.15 * (s > 0) + 5.2e-3 * n * m + 4.1e-3 * n * s * k + 0.46 * bool(problem.groups)
         )
         # Below 0.5 ms the fixed cost of an OR-Tools call and our bookkeeping dominates.
         per_iter_s = max(per_iter_ms, 0.5) * 1e-3 / 0.65
@@ -1867,15 +1868,17 @@ def _prepare(problem: RoutingProblem, strategy: str, seed: int) -> _Inst | Solut
 
 @functools.cache
 def _warm_up() -> None:
-    """Once per process: compile (or load from numba's cache) every kernel and initialise
-    OR-Tools, on a toy problem, so that one-off start-up costs are not charged to a solve."""
+    """Warm numba's kernels and OR-Tools up once per process, on a toy problem.
+
+    Compiling (or loading from numba's cache) and OR-Tools' first model are one-off costs
+    that must not be charged to the first solve's time limit.
+    """
     from planner.problem import Group, Vehicle, Visit
 
     toy = RoutingProblem(
         name="warm-up",
         visits=tuple(
-            Visit(f"w{k}", k + 1, 1.0, ((0.0, 5.0), (8.0, 50.0)), 1.0, group="g")
-            for k in range(2)
+            Visit(f"w{k}", k + 1, 1.0, ((0.0, 5.0), (8.0, 50.0)), 1.0, group="g") for k in range(2)
         ),
         vehicles=(Vehicle("v", "m", 0, 0, 0.0, 100.0, 100.0, 1.0),),
         groups=(Group("g", 2.0, 2),),
@@ -1981,9 +1984,11 @@ def solve(
     temp0 = _start_temperature(inst)
     served0 = int(np.count_nonzero(cur.route_of >= 0))
     n_iter = iteration_budget(problem, time_limit_s, served=served0)
+    if not inst.allowed.any():
+        n_iter = 0  # no vehicle can serve any visit: nothing to search
     if progress is not None:
         progress(time.perf_counter() - t0, best_key[1] / PRIZE_SCALE)
-    deadline = t0 + SAFETY_FACTOR * time_limit_s
+    deadline = t0 + SAFETY_FACTOR * time_limit_s + SAFETY_GRACE_S
     status = "ok"
     it = 0
     for it in range(1, n_iter + 1):

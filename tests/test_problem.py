@@ -20,7 +20,7 @@ from planner.problem import (
     read_toptw,
 )
 
-BENCH = Path("/work/shared/bench")
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"  # beside the project
 needs_bench = pytest.mark.skipif(not BENCH.exists(), reason="shared benchmarks not present")
 
 

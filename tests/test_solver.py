@@ -11,12 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from planner import solver as solver_mod
 from planner.errors import InfeasibleError, InputError
 from planner.problem import Group, RoutingProblem, Vehicle, Visit, read_toptw
 from planner.solver import (
     PRIZE_SCALE,
     TIME_SCALE,
     Solution,
+    _accept,
     iteration_budget,
     solve,
     solve_textbook,
@@ -24,7 +26,7 @@ from planner.solver import (
 )
 from planner.validate import validate
 
-BENCH = Path("/work/shared/bench")
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"  # beside the project
 TL = 0.15  # seconds: a few hundred iterations on these tiny problems
 
 
@@ -420,10 +422,65 @@ def test_bad_arguments():
 
 
 def test_iteration_budget_depends_on_size_not_clock():
-    """The budget is a pure function of the problem size and time limit."""
-    p = random_problem(1, n=5, m=2)
+    """The budget is a pure function of the sizes and time limit; longer routes, fewer iterations."""
+    p = random_problem(1, n=30, m=2)
     assert iteration_budget(p, 1.0) == iteration_budget(p, 1.0)
     assert iteration_budget(p, 2.0) > iteration_budget(p, 1.0)
+    assert iteration_budget(p, 1.0, served=5) > iteration_budget(p, 1.0, served=25)
+
+
+def test_time_limit_is_a_hard_stop(monkeypatch):
+    """When the clock passes the limit the search returns its best plan so far, capped.
+
+    The clock is faked (each reading one second later) so this does not depend on the speed
+    of the machine running the tests.
+    """
+    p = random_problem(3, n=10, m=2)
+    fake = itertools.count(1000.0)
+    monkeypatch.setattr(solver_mod.time, "perf_counter", lambda: float(next(fake)))
+    sol = solve(p, time_limit_s=5.0, seed=0)
+    assert sol.status == "time_capped"
+    assert 0 < sol.iterations < iteration_budget(p, 5.0, served=0)
+    assert validate(p, sol).ok and sol.total_prize > 0
+
+
+def test_acceptance_never_loses_required_and_cools():
+    """Annealing acceptance: better or equal prize always, a loss sometimes, never a required visit."""
+    rng = np.random.default_rng(0)
+    cur = (2, 1000, -50)
+    assert _accept((2, 1000, -80), cur, 0.0, rng)  # same prize, longer: plateau walk
+    assert _accept((2, 1100, -90), cur, 0.0, rng)
+    assert not _accept((1, 5000, 0), cur, 1e9, rng)  # a required visit lost
+    assert not _accept((2, 990, -50), cur, 0.0, rng)  # cold: no loss accepted
+    hot = sum(_accept((2, 990, -50), cur, 1000.0, rng) for _ in range(200))
+    warm = sum(_accept((2, 990, -50), cur, 5.0, rng) for _ in range(200))
+    assert hot > 180 and 10 < warm < hot
+
+
+def test_route_removal_reseeds_the_emptied_route_elsewhere():
+    """An emptied route restarts from an unserved visit it did not hold (a region change).
+
+    One unit, time for either the near pair (1, 2) or the far pair (3, 4): greedy insertion
+    takes the near pair; after the route is emptied the seed must come from the far pair.
+    """
+    xy = np.array([[0, 0], [100, 0], [100, 50], [0, 900], [50, 900]], dtype=float)
+    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    visits = tuple(Visit(f"v{k}", k, 0.0, ((0.0, 1900.0),), 1.0) for k in range(1, 5))
+    p = RoutingProblem(
+        name="two-regions",
+        visits=visits,
+        vehicles=(Vehicle("u", "car", 0, 0, 0.0, 1900.0, 1900.0),),
+        groups=(),
+        travel_time_s={"car": d},
+    )
+    inst = solver_mod._integerise(p)
+    state = solver_mod._State(inst)
+    solver_mod._recreate(state, None, 0.0)
+    held = state.route(0)
+    assert sorted(held) == [0, 1]
+    state.remove(held)
+    solver_mod._seed_route(state, 0, held, np.random.default_rng(0))
+    assert len(state.route(0)) == 1 and state.route(0)[0] in (2, 3)
 
 
 @pytest.mark.skipif(not BENCH.exists(), reason="shared benchmarks not present")
