@@ -1642,10 +1642,11 @@ def iteration_budget(
     n = max(1, len(problem.visits))
     m = max(1, len(problem.vehicles))
     if _use_sub(n, m):
-        # OR-Tools on sub-problems: fitted on the scale benchmark's weeks (100/20: 4.4 ms,
-        # 300/80: 10.6 ms, 1000/150: 48 ms an iteration) and the demo week (130/16: 7.8 ms),
-        # divided by 0.8 for a loaded machine.
-        per_iter_s = (4.5e-3 + 3.7e-6 * n * m**0.5) / 0.8
+        # OR-Tools on sub-problems: fitted on whole runs of the demo week (131/16: 6.7 ms an
+        # iteration alone on the machine) and the scale benchmark's weeks (100/20: 3.9 ms,
+        # 300/80: 7.1 ms, 1000/150: 25 ms), about 1.5x that with both cores busy; divided
+        # by 0.75 for a margin.
+        per_iter_s = (6.0e-3 + 3.0e-6 * n * m**0.5) / 0.75
     else:
         # Fitted (least squares on relative error) with both cores busy on 51 TOP and TOPTW
         # instances and 10 small random patrol problems, from 0.44 ms an iteration (n=30,
