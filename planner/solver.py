@@ -1995,13 +1995,20 @@ def solve(
     for it in range(1, n_iter + 1):
         if time.perf_counter() > deadline:
             status = "time_capped"
-            log.warning("%s: safety stop after %d/%d iterations", problem.name, it - 1, n_iter)
+            log.warning(
+                "%s: time limit reached after %d of %d iterations; the plan is the best so "
+                "far and may differ between runs (a faster or less busy machine avoids this)",
+                problem.name,
+                it - 1,
+                n_iter,
+            )
             break
         cand = cur.copy()
         touched, removed = _ruin(cand, rng)
-        # The visits just removed go back last: inserted first, they would mostly return
-        # to the places they left and the ruin would change nothing.
-        _recreate(cand, rng, noise=0.5, exclude=removed)
+        # The optional visits just removed go back last: inserted first, they would mostly
+        # return to the places they left and the ruin would change nothing.  Required ones
+        # go back first, before others can take their time.
+        _recreate(cand, rng, noise=0.5, exclude=[u for u in removed if not inst.required[u]])
         _recreate(cand, rng, noise=0.5)
         cand.repair()
         if model is None:
