@@ -101,7 +101,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numba
 import numpy as np
@@ -291,6 +291,33 @@ class Solution:
 
 
 # ============================================================================ integer instance
+class _Kern(NamedTuple):
+    """The instance arrays every numba kernel reads, passed as one argument.
+
+    ``gof`` is the group of each visit (-1 if none), ``ggap``/``gmax`` the min gap and max
+    visits per route of each group, ``gptr``/``gmem`` the CSR lists of each group's members.
+    """
+
+    loc: np.ndarray
+    svc: np.ndarray
+    wo: np.ndarray
+    wc: np.ndarray
+    nw: np.ndarray
+    T: np.ndarray
+    vmode: np.ndarray
+    vs: np.ndarray
+    ve: np.ndarray
+    vearly: np.ndarray
+    vlate: np.ndarray
+    vmaxdur: np.ndarray
+    vred: np.ndarray
+    gof: np.ndarray
+    ggap: np.ndarray
+    gmax: np.ndarray
+    gptr: np.ndarray
+    gmem: np.ndarray
+
+
 @dataclass
 class _Inst:
     """The problem in solver integers, as flat numpy arrays for the numba kernels."""
@@ -322,6 +349,15 @@ class _Inst:
     gptr: np.ndarray  # CSR of group_members: members of g are gmem[gptr[g]:gptr[g + 1]]
     gmem: np.ndarray
     allowed: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.bool_))
+
+    @functools.cached_property
+    def kern(self) -> _Kern:
+        """The arrays the kernels read, bundled (built once per instance)."""
+        return _Kern(
+            self.loc, self.svc, self.wo, self.wc, self.nw, self.T, self.vmode, self.vs, self.ve,
+            self.vearly, self.vlate, self.vmaxdur, self.vred,
+            self.group_of, self.group_gap, self.group_max, self.gptr, self.gmem,
+        )  # fmt: skip
 
 
 def _integerise(problem: RoutingProblem) -> _Inst:
@@ -390,10 +426,10 @@ def _integerise(problem: RoutingProblem) -> _Inst:
 
 
 # ============================================================================ numba kernels
-# Group arguments shared by the kernels: ``gof`` (group of each visit, -1 if none), ``ggap``
-# (min gap per group), ``gptr``/``gmem`` (CSR lists of each group's members), ``route_of`` and
-# ``gstart`` (route and start of every visit in the current plan) and ``r`` (the route being
-# timed: members on it are timed by the route itself, members on other routes are fixed).
+# Arguments shared by the kernels: ``K`` (the instance arrays, :class:`_Kern`), ``route_of``
+# and ``gstart`` (route and start of every visit in the current plan) and ``r`` (the route
+# being timed: group members on it are timed by the route itself, members on other routes are
+# fixed).
 @numba.njit(cache=True)
 def _first_start(u: int, t: int, wo: np.ndarray, wc: np.ndarray, nw: np.ndarray) -> Any:
     """Earliest start of service at ``u`` for arrival ``t`` (waiting allowed), or INF_T."""
@@ -413,15 +449,14 @@ def _last_start(u: int, b: int, wo: np.ndarray, wc: np.ndarray, nw: np.ndarray) 
 
 
 @numba.njit(cache=True)
-def _first_start_g(
-    u, t, r, wo, wc, nw, gof, ggap, gptr, gmem, route_of, gstart
-):  # pragma: no cover - compiled
+def _first_start_g(u, t, r, K, route_of, gstart):  # pragma: no cover - compiled
     """Earliest start >= ``t`` in ``u``'s effective windows on route ``r``, or INF_T.
 
     The effective windows keep clear, by the group's min gap, of the start of every same-group
     visit served on a route other than ``r``: each such start ``s`` forbids the open interval ``(s - gap, s + gap)``: the windows with
     those intervals cut out are the visit's effective windows on route ``r``.
     """
+    wo, wc, nw, gof, ggap, gptr, gmem = K.wo, K.wc, K.nw, K.gof, K.ggap, K.gptr, K.gmem
     st = _first_start(u, t, wo, wc, nw)
     g = gof[u]
     if g < 0 or ggap[g] <= 0:
@@ -445,10 +480,9 @@ def _first_start_g(
 
 
 @numba.njit(cache=True)
-def _last_start_g(
-    u, b, r, wo, wc, nw, gof, ggap, gptr, gmem, route_of, gstart
-):  # pragma: no cover - compiled
+def _last_start_g(u, b, r, K, route_of, gstart):  # pragma: no cover - compiled
     """Latest start <= ``b`` in ``u``'s effective windows on route ``r`` (see above), or -INF_T."""
+    wo, wc, nw, gof, ggap, gptr, gmem = K.wo, K.wc, K.nw, K.gof, K.ggap, K.gptr, K.gmem
     st = _last_start(u, b, wo, wc, nw)
     g = gof[u]
     if g < 0 or ggap[g] <= 0:
@@ -472,35 +506,17 @@ def _last_start_g(
 
 
 @numba.njit(cache=True)
-def _forward(
-    nodes,
-    k,
-    d,
-    m,
-    s_loc,
-    e_loc,
-    loc,
-    svc,
-    wo,
-    wc,
-    nw,
-    T,
-    starts,
-    r,
-    gof,
-    ggap,
-    gptr,
-    gmem,
-    route_of,
-    gstart,
-):  # pragma: no cover - compiled
-    """Earliest schedule from departure ``d``; fills ``starts``; returns return time or INF_T.
+def _forward(nodes, k, d, r, K, starts, route_of, gstart):  # pragma: no cover - compiled
+    """Earliest schedule of route ``r`` from departure ``d``: fills ``starts``, returns INF_T or the return.
 
     A grouped visit waits until it is ``gap`` after the previous same-group visit of the route
     and clear of the same-group starts on other routes (:func:`_first_start_g`).
     """
+    loc, svc, T, gof, ggap = K.loc, K.svc, K.T, K.gof, K.ggap
+    m = K.vmode[r]
+    e_loc = K.ve[r]
     t = d
-    pl = s_loc
+    pl = K.vs[r]
     ps = 0
     for i in range(k):
         u = nodes[i]
@@ -516,7 +532,7 @@ def _forward(
                     if lb > a:
                         a = lb
                     break
-        st = _first_start_g(u, a, r, wo, wc, nw, gof, ggap, gptr, gmem, route_of, gstart)
+        st = _first_start_g(u, a, r, K, route_of, gstart)
         if st >= INF_T:
             return INF_T
         starts[i] = st
@@ -530,31 +546,7 @@ def _forward(
 
 
 @numba.njit(cache=True)
-def _eval_route(
-    nodes,
-    k,
-    v,
-    loc,
-    svc,
-    wo,
-    wc,
-    nw,
-    T,
-    vmode,
-    vs,
-    ve,
-    vearly,
-    vlate,
-    vmaxdur,
-    vred,
-    starts,
-    gof,
-    ggap,
-    gptr,
-    gmem,
-    route_of,
-    gstart,
-):  # pragma: no cover - compiled
+def _eval_route(nodes, k, v, K, starts, route_of, gstart):  # pragma: no cover - compiled
     """Canonical schedule of a route for vehicle ``v`` (timed against the other routes).
 
     Returns ``(feasible, departure, return)`` and fills ``starts``.  Departure is the earliest
@@ -563,35 +555,17 @@ def _eval_route(
     the latest end becomes binding.  Every candidate is timed exactly, so the result is always
     feasible when reported so.
     """
-    m = vmode[v]
-    d0 = vearly[v]
-    ret = _forward(
-        nodes,
-        k,
-        d0,
-        m,
-        vs[v],
-        ve[v],
-        loc,
-        svc,
-        wo,
-        wc,
-        nw,
-        T,
-        starts,
-        v,
-        gof,
-        ggap,
-        gptr,
-        gmem,
-        route_of,
-        gstart,
-    )
+    loc, svc, wo, wc, nw, T = K.loc, K.svc, K.wo, K.wc, K.nw, K.T
+    vs, ve, vlate = K.vs, K.ve, K.vlate
+    gof, ggap, gptr, gmem = K.gof, K.ggap, K.gptr, K.gmem
+    m = K.vmode[v]
+    d0 = K.vearly[v]
+    ret = _forward(nodes, k, d0, v, K, starts, route_of, gstart)
     if ret > vlate[v]:
         return False, d0, ret
-    if ret - d0 <= vmaxdur[v]:
+    if ret - d0 <= K.vmaxdur[v]:
         return True, d0, ret
-    if vred[v]:
+    if K.vred[v]:
         return False, d0, ret
     # Candidate departures: for each position, each (effective) window close minus the
     # no-wait prefix.
@@ -630,90 +604,27 @@ def _eval_route(
         d = cands[c]
         if d <= d0 or d > vlate[v]:
             continue
-        rt = _forward(
-            nodes,
-            k,
-            d,
-            m,
-            vs[v],
-            ve[v],
-            loc,
-            svc,
-            wo,
-            wc,
-            nw,
-            T,
-            tmp,
-            v,
-            gof,
-            ggap,
-            gptr,
-            gmem,
-            route_of,
-            gstart,
-        )
+        rt = _forward(nodes, k, d, v, K, tmp, route_of, gstart)
         if rt <= vlate[v] and (rt - d < best_dur or (rt - d == best_dur and d < best_d)):
             best_dur = rt - d
             best_d = d
-    if best_dur > vmaxdur[v]:
+    if best_dur > K.vmaxdur[v]:
         return False, d0, ret
-    ret = _forward(
-        nodes,
-        k,
-        best_d,
-        m,
-        vs[v],
-        ve[v],
-        loc,
-        svc,
-        wo,
-        wc,
-        nw,
-        T,
-        starts,
-        v,
-        gof,
-        ggap,
-        gptr,
-        gmem,
-        route_of,
-        gstart,
-    )
+    ret = _forward(nodes, k, best_d, v, K, starts, route_of, gstart)
     return True, best_d, ret
 
 
 @numba.njit(cache=True)
-def _route_arrays(
-    R,
-    rlen,
-    r,
-    loc,
-    svc,
-    wo,
-    wc,
-    nw,
-    T,
-    vmode,
-    vs,
-    ve,
-    vearly,
-    vlate,
-    E,
-    Lt,
-    gof,
-    ggap,
-    gptr,
-    gmem,
-    route_of,
-    gstart,
-):  # pragma: no cover - compiled
+def _route_arrays(R, rlen, r, K, E, Lt, route_of, gstart):  # pragma: no cover - compiled
     """Earliest starts ``E[r, 0..k+1]`` (from earliest departure) and latest starts ``Lt``.
 
     Both respect the group gaps: same-route members ``gap`` apart, other routes' members'
     forbidden intervals.  ``Lt[r, p]`` is the latest start of position ``p`` from which the rest
     of the route is feasible (the prefix timed earliest).
     """
-    m = vmode[r]
+    loc, svc, T, gof, ggap = K.loc, K.svc, K.T, K.gof, K.ggap
+    vs, ve, vearly, vlate = K.vs, K.ve, K.vearly, K.vlate
+    m = K.vmode[r]
     k = rlen[r]
     E[r, 0] = vearly[r]
     t = vearly[r]
@@ -730,7 +641,7 @@ def _route_arrays(
                     if lb > a:
                         a = lb
                     break
-        st = _first_start_g(u, a, r, wo, wc, nw, gof, ggap, gptr, gmem, route_of, gstart)
+        st = _first_start_g(u, a, r, K, route_of, gstart)
         E[r, p] = st
         t = st
         pl = loc[u]
@@ -750,7 +661,7 @@ def _route_arrays(
                     if ub < bb:
                         bb = ub
                     break
-        lt = _last_start_g(u, bb, r, wo, wc, nw, gof, ggap, gptr, gmem, route_of, gstart)
+        lt = _last_start_g(u, bb, r, K, route_of, gstart)
         Lt[r, p] = lt
         b = lt
         nl = loc[u]
@@ -759,32 +670,7 @@ def _route_arrays(
 
 @numba.njit(cache=True)
 def _insert_column(
-    r,
-    cand,
-    R,
-    rlen,
-    E,
-    Lt,
-    loc,
-    svc,
-    wo,
-    wc,
-    nw,
-    T,
-    vmode,
-    vs,
-    ve,
-    vlate,
-    allowed,
-    out_d,
-    out_p,
-    gof,
-    ggap,
-    gmax,
-    gptr,
-    gmem,
-    route_of,
-    gstart,
+    r, cand, R, rlen, E, Lt, K, allowed, out_d, out_p, route_of, gstart
 ):  # pragma: no cover - compiled
     """Cheapest feasible insertion (time shift) of each candidate into route ``r``.
 
@@ -792,7 +678,9 @@ def _insert_column(
     to the route's own members, the other routes' members' forbidden intervals); the duration
     limit is left to :func:`_eval_route`.
     """
-    m = vmode[r]
+    loc, svc, T, vs, ve = K.loc, K.svc, K.T, K.vs, K.ve
+    gof, ggap, gmax = K.gof, K.ggap, K.gmax
+    m = K.vmode[r]
     k = rlen[r]
     mpos = np.empty(k + 2, dtype=np.int64)
     for ci in range(cand.shape[0]):
@@ -839,7 +727,7 @@ def _insert_column(
                     else:
                         ub = Lt[r, q] - gap
                         break
-            st = _first_start_g(u, arr, r, wo, wc, nw, gof, ggap, gptr, gmem, route_of, gstart)
+            st = _first_start_g(u, arr, r, K, route_of, gstart)
             if st >= INF_T or st > ub:
                 continue
             nl = ve[r] if p == k else loc[R[r, p + 1]]
@@ -858,60 +746,13 @@ def _insert_column(
 
 
 @numba.njit(cache=True)
-def _allowed_kernel(
-    n,
-    nv,
-    loc,
-    svc,
-    wo,
-    wc,
-    nw,
-    T,
-    vmode,
-    vs,
-    ve,
-    vearly,
-    vlate,
-    vmaxdur,
-    vred,
-    gof,
-    ggap,
-    gptr,
-    gmem,
-    route_of,
-    gstart,
-    out,
-):  # pragma: no cover - compiled
+def _allowed_kernel(n, nv, K, route_of, gstart, out):  # pragma: no cover - compiled
     starts = np.zeros(1, dtype=np.int64)
     node = np.zeros(1, dtype=np.int64)
     for u in range(n):
         node[0] = u
         for v in range(nv):
-            ok, _, _ = _eval_route(
-                node,
-                1,
-                v,
-                loc,
-                svc,
-                wo,
-                wc,
-                nw,
-                T,
-                vmode,
-                vs,
-                ve,
-                vearly,
-                vlate,
-                vmaxdur,
-                vred,
-                starts,
-                gof,
-                ggap,
-                gptr,
-                gmem,
-                route_of,
-                gstart,
-            )
+            ok, _, _ = _eval_route(node, 1, v, K, starts, route_of, gstart)
             out[u, v] = ok
 
 
@@ -920,11 +761,7 @@ def _allowed_matrix(inst: _Inst) -> np.ndarray:
     i = inst
     allowed = np.zeros((inst.n, inst.nv), dtype=np.bool_)
     none = np.full(i.n, -1, dtype=np.int64)
-    _allowed_kernel(
-        i.n, i.nv, i.loc, i.svc, i.wo, i.wc, i.nw, i.T, i.vmode, i.vs, i.ve, i.vearly, i.vlate,
-        i.vmaxdur, i.vred, i.group_of, i.group_gap, i.gptr, i.gmem, none,
-        np.zeros(i.n, dtype=np.int64), allowed,
-    )  # fmt: skip
+    _allowed_kernel(i.n, i.nv, i.kern, none, np.zeros(i.n, dtype=np.int64), allowed)
     return allowed
 
 
@@ -977,19 +814,13 @@ class _State:
                 cnt = np.bincount(g)
                 if np.any(cnt > i.group_max[: len(cnt)]):
                     return False, int(i.vearly[r]), int(INF_T), starts
-        ok, d, ret = _eval_route(
-            arr, len(arr), r, i.loc, i.svc, i.wo, i.wc, i.nw, i.T, i.vmode, i.vs, i.ve,
-            i.vearly, i.vlate, i.vmaxdur, i.vred, starts,
-            i.group_of, i.group_gap, i.gptr, i.gmem, self.route_of, self.start,
-        )  # fmt: skip
+        ok, d, ret = _eval_route(arr, len(arr), r, i.kern, starts, self.route_of, self.start)
         return bool(ok), int(d), int(ret), starts
 
     def _arrays(self, r: int) -> None:
         i = self.inst
         _route_arrays(
-            self.R, self.rlen, r, i.loc, i.svc, i.wo, i.wc, i.nw, i.T, i.vmode, i.vs, i.ve,
-            i.vearly, i.vlate, self.E, self.Lt,
-            i.group_of, i.group_gap, i.gptr, i.gmem, self.route_of, self.start,
+            self.R, self.rlen, r, i.kern, self.E, self.Lt, self.route_of, self.start
         )  # fmt: skip
 
     def set_route(self, r: int, nodes: Sequence[int], sched: Any = None) -> bool:
@@ -1174,9 +1005,7 @@ def _columns(
     i = st.inst
     for r in routes:
         _insert_column(
-            r, cand, st.R, st.rlen, st.E, st.Lt, i.loc, i.svc, i.wo, i.wc, i.nw, i.T, i.vmode,
-            i.vs, i.ve, i.vlate, i.allowed, D, P,
-            i.group_of, i.group_gap, i.group_max, i.gptr, i.gmem, st.route_of, st.start,
+            r, cand, st.R, st.rlen, st.E, st.Lt, i.kern, i.allowed, D, P, st.route_of, st.start
         )  # fmt: skip
 
 
