@@ -157,8 +157,13 @@ def esc(text: object) -> str:
 
 
 def md_esc(text: object) -> str:
-    """Escape text for a Markdown table cell (HTML-escaped too: viewers render inline HTML)."""
-    return esc(text).replace("|", "\\|").replace("\n", " ")
+    """Escape text for Markdown body text or a table cell.
+
+    ``&``, ``<`` and ``>`` are HTML-escaped because viewers render inline HTML; quotes are
+    left alone (they only matter inside HTML attributes, and ``last week&#x27;s`` would be
+    printed literally by plain-text readers of ``summary.md``).
+    """
+    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
 
 
 def to_wgs84(geom: shapely.Geometry) -> shapely.Geometry:

@@ -401,6 +401,22 @@ def test_summary_figures_and_marking(demo_run: RunFolder, demo: PlanResult) -> N
     assert EVIL not in summary_markdown(dataclasses.replace(evil.plan, force=EVIL))
 
 
+def test_summary_keeps_quotes_but_escapes_markup(demo: PlanResult) -> None:
+    """summary.md escapes HTML markup and table pipes from inputs, but not apostrophes.
+
+    ``last week's`` must read as written in a plain-text viewer, not as ``&#x27;``.
+    """
+    plan = dataclasses.replace(
+        demo.plan,
+        force="O'Brien & <b>Sons</b> | Co",
+        unpredictability=Unpredictability(60.0, "last.json", 3, 100.0, 90.0),
+    )
+    text = summary_markdown(plan)
+    assert "last week's times at 3 sites" in text
+    assert "O'Brien &amp; &lt;b&gt;Sons&lt;/b&gt; \\| Co" in text
+    assert "&#x27;" not in text and "<b>" not in text
+
+
 def test_redacted_outputs_hide_restricted_sites(rutland: PlanResult, tmp_path: Path) -> None:
     """With redact, no file but plan.json names a restricted site or leads to it."""
     restricted = [s for s in rutland.plan.stops if s.restricted]
