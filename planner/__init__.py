@@ -1,11 +1,13 @@
 """Patrol deployment planner: funded police patrols planned on the real road network.
 
-The pipeline reads, in order of its modules:
+The sub-packages read as the pipeline, each importing only those before it:
 
-``osm`` (raw OpenStreetMap ways from PBF, XML, Overpass or GraphML) ->
-``network`` (normalised car and foot networks in EPSG:27700, cached) ->
-``snapping`` (sites onto the roads) -> ``matrix`` (travel-time matrices and paths).
-``synthetic`` generates UK-like towns and counties for the demo and for scale.
+``roads`` (OpenStreetMap -> car and foot networks, snapping, travel-time matrices) ->
+``demand`` (sites, windows, crimes and hot spots, the week's demand, the budget's
+unit-shifts) -> ``routing`` (plain routing problem, solver, validator) -> ``planning`` (one
+force's week, end to end) -> ``outputs`` (run folder, briefings, map) -> ``batch`` (every
+force area), with the command line (:mod:`planner.cli`) on top.  :mod:`planner.config`,
+:mod:`planner.common` and :mod:`planner.errors` sit underneath everything.
 """
 
 __version__ = "0.1.0"

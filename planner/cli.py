@@ -16,10 +16,10 @@ import click
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from planner.network import RoadNetwork
+    from planner.roads.network import RoadNetwork
 
 from planner.errors import PlannerError
-from planner.forces import slug
+from planner.batch.forces import slug
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def _boundary(boundary: Path | None, boundary_name: str | None):  # type: ignore
         if boundary_name is not None:
             raise click.UsageError("--boundary-name needs --boundary FILE")
         return None
-    from planner.network import read_boundary
+    from planner.roads.network import read_boundary
 
     return read_boundary(boundary, name=boundary_name)
 
@@ -117,7 +117,7 @@ def source_options(func: Callable[..., None]) -> Callable[..., None]:
 def _load(
     source: Path, boundary: Path | None, boundary_name: str | None, buffer_m: float, cache_dir: Path
 ) -> RoadNetwork:
-    from planner.network import load_network
+    from planner.roads.network import load_network
 
     return load_network(
         source,
@@ -141,7 +141,7 @@ def network(
     save: Path | None,
 ) -> None:
     """Load and normalise a road network (PBF, OSM XML, GraphML or .npz) and report it."""
-    from planner.network import write_network
+    from planner.roads.network import write_network
 
     net = _load(source, boundary, boundary_name, buffer_m, cache_dir)
     click.echo(net.summary())
@@ -192,8 +192,8 @@ def matrix(
     out_dir: Path,
 ) -> None:
     """Snap sites to the network and write travel-time matrices and a snap report."""
-    from planner.pipeline import snap_and_matrix
-    from planner.sites import read_site_points
+    from planner.planning.pipeline import snap_and_matrix
+    from planner.demand.sites import read_site_points
 
     net = _load(source, boundary, boundary_name, buffer_m, cache_dir)
     sites = read_site_points(sites_path)
@@ -221,8 +221,8 @@ def matrix(
 )
 def synth(profile: str, nodes: int, seed: int, name: str, out_path: Path) -> None:
     """Generate a synthetic UK-like road network and write it as OpenStreetMap data."""
-    from planner.osm import write_osm_pbf, write_osm_xml
-    from planner.synthetic import generate_network
+    from planner.roads.osm import write_osm_pbf, write_osm_xml
+    from planner.roads.synthetic import generate_network
 
     ways = generate_network(profile=profile, n_nodes=nodes, seed=seed, name=name)
     if out_path.name.endswith(".pbf"):
@@ -246,7 +246,7 @@ def synth(profile: str, nodes: int, seed: int, name: str, out_path: Path) -> Non
 def demand(config_path: Path, out_dir: Path | None, cache_dir: Path) -> None:
     """Show the week's patrol demand, hot spots and what the budget buys; write them to files."""
     from planner.config import load_config
-    from planner.pipeline import prepare_week
+    from planner.planning.pipeline import prepare_week
 
     config = load_config(config_path)
     inputs = prepare_week(config, cache_dir=cache_dir)
@@ -302,9 +302,9 @@ def _plan_job(
 ) -> None:
     """Prepare the week, plan it, and write the run folder with its map."""
     from planner.config import load_config
-    from planner.outputs import write_run
-    from planner.pipeline import prepare_week
-    from planner.planning import make_plan
+    from planner.outputs.run import write_run
+    from planner.planning.pipeline import prepare_week
+    from planner.planning.week import make_plan
 
     config = load_config(config_path)
     out = out_dir or Path("out") / slug(config.name) / config.week.label / "plan"
@@ -439,7 +439,7 @@ def batch(
     One failing area is reported and the others finish; unchanged areas are skipped. Writes
     one run folder per area, national_summary.csv and index.html. Exits 1 if any area failed.
     """
-    from planner.batch import run_batch
+    from planner.batch.runner import run_batch
 
     tty = sys.stderr.isatty()
     last = {"line": ""}
@@ -487,7 +487,7 @@ def batch(
 )
 def configs(boundary: Path, out_dir: Path, week: str, name_field: str) -> None:
     """Write a starting config for every force area in a boundary file (e.g. ONS PFA GeoJSON)."""
-    from planner.forces import generate_force_configs
+    from planner.batch.forces import generate_force_configs
 
     paths = generate_force_configs(boundary, out_dir, week=week, name_field=name_field)
     click.echo(f"wrote {len(paths)} configs in {out_dir}; replace the PLACEHOLDER values in each")
@@ -506,10 +506,10 @@ def solve(problem_path: Path, time_limit: float, seed: int, out_path: Path | Non
     """Solve a routing problem file (schema planner.routing-problem/1) directly, and validate it."""
     import json
 
-    from planner.osm import atomic_write_bytes
-    from planner.problem import RoutingProblem
-    from planner.solver import solve as solve_problem
-    from planner.validate import assert_valid
+    from planner.common import atomic_write_bytes
+    from planner.routing.problem import RoutingProblem
+    from planner.routing.solver import solve as solve_problem
+    from planner.routing.validate import assert_valid
 
     problem = RoutingProblem.from_json(problem_path)
     status = _SolveStatus(time_limit)

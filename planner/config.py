@@ -12,16 +12,14 @@ import logging
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from planner.common import DAY_NAMES, DEFAULT_BUFFER_M, DEFAULT_MAX_SNAP_M, LONDON
 from planner.errors import InputError
 
 log = logging.getLogger(__name__)
 
-LONDON = ZoneInfo("Europe/London")
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 SiteKind = Literal[
     "mp_office",
@@ -145,8 +143,8 @@ class AreaConfig(_Model):
     download: DownloadAreaConfig | None = None
     boundary: str | None = None
     boundary_name: str | None = None
-    buffer_m: float = Field(default=500.0, ge=0, le=20_000)
-    max_snap_m: float = Field(default=300.0, gt=0, le=5_000)
+    buffer_m: float = Field(default=DEFAULT_BUFFER_M, ge=0, le=20_000)
+    max_snap_m: float = Field(default=DEFAULT_MAX_SNAP_M, gt=0, le=5_000)
 
     @model_validator(mode="after")
     def _one_source(self) -> AreaConfig:

@@ -34,8 +34,8 @@ def peak_rss_mb() -> float:
 
 def synthetic_pbf(n_nodes: int, seed: int = 150, profile: str = "county") -> Path:
     """A synthetic network of about ``n_nodes`` intersections, written once as PBF and XML."""
-    from planner.osm import write_osm_pbf, write_osm_xml
-    from planner.synthetic import generate_network
+    from planner.roads.osm import write_osm_pbf, write_osm_xml
+    from planner.roads.synthetic import generate_network
 
     BENCH_CACHE.mkdir(parents=True, exist_ok=True)
     pbf = BENCH_CACHE / f"synthetic-{profile}-{n_nodes}-{seed}.osm.pbf"

@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from planner.batch import run_batch  # noqa: E402
+from planner.batch.runner import run_batch  # noqa: E402
 
 
 def make_areas(folder: Path, n: int) -> list[Path]:

@@ -1,7 +1,7 @@
 """Benchmark: car travel-time matrices against networkx single-source Dijkstra.
 
 For 200 and 1,000 sites on Rutland and on a 150,000-node synthetic network, times
-:func:`planner.matrix.travel_time_matrix` (site splicing + compiled Dijkstra on all cores) and,
+:func:`planner.roads.matrix.travel_time_matrix` (site splicing + compiled Dijkstra on all cores) and,
 in the same run on exactly the same graph, networkx's ``single_source_dijkstra_path_length``
 from each site (and scipy's csgraph Dijkstra for reference). networkx is timed on a sample of
 sources (``--nx-sources``) and scaled to all sources, since a full run would take an hour on
@@ -30,9 +30,9 @@ def run_case(source: str, n_sites: int, nx_sources: int, seed: int, queue: mp.Qu
     import networkx as nx
     import numpy as np
 
-    from planner.matrix import SiteGraph, dijkstra_scipy, travel_time_matrix
-    from planner.network import load_network
-    from planner.snapping import snap_sites
+    from planner.roads.matrix import SiteGraph, dijkstra_scipy, travel_time_matrix
+    from planner.roads.network import load_network
+    from planner.roads.snapping import snap_sites
 
     net = load_network(
         source, cache_dir=Path(__file__).resolve().parents[1] / ".planner-cache" / "bench"

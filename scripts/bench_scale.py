@@ -19,9 +19,9 @@ import time
 
 import numpy as np
 
-from planner.problem import Group, RoutingProblem, Vehicle, Visit
-from planner.solver import solve
-from planner.validate import validate
+from planner.routing.problem import Group, RoutingProblem, Vehicle, Visit
+from planner.routing.solver import solve
+from planner.routing.validate import validate
 
 DAY = 86400.0
 SHIFTS = ((7 * 3600.0, 8 * 3600.0), (15 * 3600.0, 8 * 3600.0), (23 * 3600.0, 8 * 3600.0))

@@ -87,9 +87,9 @@ def quick_subset(items: list[dict], per_set: int = 3) -> list[dict]:
 
 def run_one(args: tuple[dict, float, int]) -> dict:
     item, tl, seed = args
-    from planner.problem import read_top, read_toptw
-    from planner.solver import solve, solve_textbook
-    from planner.validate import validate
+    from planner.routing.problem import read_top, read_toptw
+    from planner.routing.solver import solve, solve_textbook
+    from planner.routing.validate import validate
 
     prob = read_top(item["file"]) if item["kind"] == "top" else read_toptw(item["file"], item["m"])
     res = dict(item)

@@ -6,7 +6,7 @@ For each profile, prints a side-by-side table::
 
 and exits with code 1 if any statistic is outside the tolerance (2 if the real data is
 missing). Both sides go through the same pipeline: the planner's own normaliser
-(``planner.network``) by default, or osmnx (``--pipeline osmnx``: ``ox.graph_from_xml`` then
+(``planner.roads.network``) by default, or osmnx (``--pipeline osmnx``: ``ox.graph_from_xml`` then
 projection to EPSG:27700, the synthetic side written to a temporary OSM XML file first).
 
 Usage::
@@ -29,7 +29,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from planner.synthetic import (  # noqa: E402
+from planner.roads.synthetic import (  # noqa: E402
     CALIBRATED_STATS,
     PIPELINES,
     PROFILES,
@@ -62,7 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--pipeline",
         choices=PIPELINES,
         default=None,
-        help="graph pipeline for both sides (default: planner if planner.network is available)",
+        help="graph pipeline for both sides (default: planner if planner.roads.network is available)",
     )
     p.add_argument(
         "--tolerance", type=float, default=0.25, help="allowed relative difference (default 0.25)"

@@ -1,7 +1,7 @@
 """Generate the built-in demo's sites and crime data for the synthetic town of Northby.
 
 Everything is fictional and deterministic (explicit seed): the town comes from
-:func:`planner.synthetic.generate_network` with the settings in ``data/demo/force.toml``;
+:func:`planner.roads.synthetic.generate_network` with the settings in ``data/demo/force.toml``;
 sites are placed on its streets; crimes follow data.police.uk's street-level CSV format
 exactly (12 columns, "On or near ..." locations, anti-social behaviour without a Crime ID, a
 few rows with no location and a few recorded far away), clustered the way real crime is: a
@@ -28,9 +28,9 @@ REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "demo"
 sys.path.insert(0, str(REPO))
 
-from planner.area import synthetic_network  # noqa: E402
-from planner.hotspots import PUBLISHED_COLUMNS  # noqa: E402
-from planner.osm import atomic_write_bytes  # noqa: E402
+from planner.roads.area import synthetic_network  # noqa: E402
+from planner.demand.hotspots import PUBLISHED_COLUMNS  # noqa: E402
+from planner.common import atomic_write_bytes  # noqa: E402
 
 TO_WGS = pyproj.Transformer.from_crs(27700, 4326, always_xy=True)
 SEED = 49

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.network import RoadNetwork, build_network, load_network
-from planner.osm import OsmWays
+from planner.roads.network import RoadNetwork, build_network, load_network
+from planner.roads.osm import OsmWays
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

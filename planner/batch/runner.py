@@ -1,0 +1,467 @@
+"""Batch runs: the weekly plan for many force areas, in parallel, locally or on Dask.
+
+Each area runs in its own process (locally) or task (Dask) through :func:`run_area`, which never
+raises: a failing area comes back as a result with its error, and the others go on. A crashed
+local process (even a hard crash in native code) is reported as that area's failure.
+
+Resuming: an area whose inputs have not changed since its last successful run is skipped. The
+inputs are hashed by content: the config file, its network file (or synthetic settings), its
+site and crime files, and the planner's version. The hash and the result are kept in the
+area's run folder as ``batch.json``, written last, so an interrupted area simply runs again.
+
+Scale-out uses Dask distributed (``scheduler`` = ``"tcp://host:8786"`` or a ``Client``); the
+same :func:`run_area` runs on the workers, so the plans equal the local run's for the same
+seeds. The workers need this package installed and the config, data and output paths
+visible at the same locations (a shared filesystem).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import json
+import logging
+import multiprocessing as mp
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from planner import __version__
+from planner.errors import InputError
+from planner.common import atomic_write_bytes
+from planner.common import write_csv
+
+log = logging.getLogger(__name__)
+
+SUMMARY_COLUMNS = (
+    "area",
+    "status",
+    "visits_planned",
+    "visits_required",
+    "required_missed",
+    "harm_covered",
+    "harm_total",
+    "hours_used",
+    "hours_funded",
+    "solve_time_s",
+    "map",
+    "error",
+)
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    """How one area's run ended (one row of the national summary)."""
+
+    area: str
+    config: str
+    status: str  # "ok", "failed" or "skipped" (unchanged since the last run)
+    run_dir: str
+    input_hash: str = ""
+    visits_planned: int = 0
+    visits_required: int = 0
+    required_missed: int = 0
+    harm_covered: float = 0.0
+    harm_total: float = 0.0
+    hours_used: float = 0.0
+    hours_funded: float = 0.0
+    solve_time_s: float = 0.0
+    wall_time_s: float = 0.0
+    map: str = ""
+    marking: str = "OFFICIAL"
+    peak_rss_mb: float = 0.0
+    error: str = ""
+
+    def row(self) -> dict[str, object]:
+        """The national summary's row."""
+        d = asdict(self)
+        return {k: (round(d[k], 2) if isinstance(d[k], float) else d[k]) for k in SUMMARY_COLUMNS}
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Settings shared by every area of a batch."""
+
+    out_dir: str
+    cache_dir: str
+    time_limit_s: float | None = None
+    force: bool = False
+    secure: bool | None = None
+    status_dir: str | None = None
+
+
+# ----------------------------------------------------------------------------- one area
+
+
+def area_name(config_path: str | Path) -> str:
+    """The area's folder name: the config's file name, or its folder for ``force.toml``."""
+    p = Path(config_path)
+    return p.parent.name if p.stem == "force" else p.stem
+
+
+def _hash_file(h: Any, path: Path) -> None:
+    h.update(str(path.name).encode())
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+
+
+def input_hash(config_path: str | Path) -> str:
+    """Content hash of everything an area's plan depends on."""
+    from planner.config import load_config
+
+    config = load_config(config_path)
+    h = hashlib.sha256(f"planner {__version__}".encode())
+    _hash_file(h, Path(config_path))
+    if config.area.network is not None:
+        _hash_file(h, config.path(config.area.network))
+    if config.area.boundary is not None:
+        _hash_file(h, config.path(config.area.boundary))
+    for f in [*config.site_files(), *config.incident_files()]:
+        _hash_file(h, f)
+    return h.hexdigest()[:32]
+
+
+def _stage(options: BatchOptions, area: str, stage: str) -> None:
+    """Tell the progress display what an area is doing (a tiny file per area).
+
+    On a Dask cluster this needs the shared filesystem the batch needs anyway; without it the
+    display shows only waiting and finished areas.
+    """
+    if options.status_dir is None:
+        return
+    # Progress is best-effort: never fail an area over it.
+    with contextlib.suppress(OSError):
+        atomic_write_bytes(Path(options.status_dir) / f"{area}.stage", stage.encode())
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process, MiB (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_area(config_path: str, options: BatchOptions) -> AreaResult:
+    """Plan one area and write its run folder; never raises (errors become the result)."""
+    area = area_name(config_path)
+    run_dir = Path(options.out_dir) / area
+    started = time.perf_counter()
+    done_file = run_dir / "batch.json"
+    digest = ""
+    try:
+        _stage(options, area, "loading")
+        digest = input_hash(config_path)
+        if not options.force and done_file.exists():
+            previous = json.loads(done_file.read_text())
+            if previous.get("input_hash") == digest and previous.get("status") == "ok":
+                _stage(options, area, "skipped")
+                return AreaResult(**{**previous, "status": "skipped", "wall_time_s": 0.0})
+        from planner.config import load_config
+        from planner.outputs.run import write_run
+        from planner.planning.pipeline import prepare_week
+        from planner.planning.week import make_plan
+
+        config = load_config(config_path)
+        inputs = prepare_week(config, cache_dir=options.cache_dir)
+        _stage(options, area, "solving")
+        result = make_plan(
+            config, cache_dir=options.cache_dir, time_limit_s=options.time_limit_s, inputs=inputs
+        )
+        _stage(options, area, "writing")
+        run = write_run(result, run_dir, secure=options.secure)
+        plan = result.plan
+        out = AreaResult(
+            area=area,
+            config=str(config_path),
+            status="ok",
+            run_dir=str(run_dir),
+            input_hash=digest,
+            visits_planned=len(plan.stops),
+            visits_required=len(plan.stops) + len(plan.unserved),
+            required_missed=sum(u.required for u in plan.unserved),
+            harm_covered=plan.prize_covered,
+            harm_total=plan.prize_total,
+            hours_used=plan.budget["used_officer_hours"],
+            hours_funded=plan.budget["funded_officer_hours"],
+            solve_time_s=float(plan.solver.get("solve_time_s", 0.0)),
+            wall_time_s=time.perf_counter() - started,
+            map=str(run.path / "map.html") if (run.path / "map.html").exists() else "",
+            marking=plan.protective_marking,
+            peak_rss_mb=_peak_rss_mb(),
+        )
+        atomic_write_bytes(done_file, json.dumps(asdict(out), indent=2).encode())
+        _stage(options, area, "done")
+        return out
+    except Exception as exc:
+        log.debug("area %s failed", area, exc_info=True)
+        _stage(options, area, "failed")
+        message = (
+            str(exc)
+            if isinstance(exc, InputError) or exc.__class__.__module__.startswith("planner")
+            else f"{type(exc).__name__}: {exc}"
+        )
+        return AreaResult(
+            area=area,
+            config=str(config_path),
+            status="failed",
+            run_dir=str(run_dir),
+            input_hash=digest,
+            wall_time_s=time.perf_counter() - started,
+            error=message.splitlines()[0] if message else type(exc).__name__,
+        )
+
+
+def _child(config_path: str, options: BatchOptions, queue: Any) -> None:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    queue.put(asdict(run_area(config_path, options)))
+
+
+# ----------------------------------------------------------------------------- many areas
+
+
+def find_configs(paths: Sequence[str | Path]) -> list[Path]:
+    """Config files from files and folders (a folder: its ``*.toml`` and ``*/force.toml``)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(p.glob("*.toml")))
+            out.extend(sorted(p.glob("*/force.toml")))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise InputError("config not found", path=p)
+    if not out:
+        raise InputError(f"no force configs (*.toml) in {', '.join(map(str, paths))}")
+    names = [area_name(p) for p in out]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise InputError(f"two configs would share the output folder {sorted(dupes)}; rename one")
+    return out
+
+
+Progress = Callable[[dict[str, str]], None]
+
+
+def run_local(
+    configs: Sequence[Path],
+    options: BatchOptions,
+    *,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> list[AreaResult]:
+    """Run areas in parallel processes on this machine, one process per area."""
+    ctx = mp.get_context("spawn")
+    pending = list(configs)
+    running: dict[str, tuple[Any, Any, Path]] = {}
+    results: dict[str, AreaResult] = {}
+    while pending or running:
+        while pending and len(running) < workers:
+            cfg = pending.pop(0)
+            queue = ctx.Queue()
+            proc = ctx.Process(target=_child, args=(str(cfg), options, queue), daemon=True)
+            proc.start()
+            running[area_name(cfg)] = (proc, queue, cfg)
+        time.sleep(0.2)
+        for area, (proc, queue, cfg) in list(running.items()):
+            if not queue.empty():
+                results[area] = AreaResult(**queue.get())
+                proc.join()
+                del running[area]
+            elif not proc.is_alive():
+                proc.join()
+                if not queue.empty():
+                    results[area] = AreaResult(**queue.get())
+                else:  # died without a word: a hard crash in native code, or killed
+                    results[area] = AreaResult(
+                        area=area,
+                        config=str(cfg),
+                        status="failed",
+                        run_dir=str(Path(options.out_dir) / area),
+                        error=f"the area's process crashed (exit code {proc.exitcode})",
+                    )
+                del running[area]
+        if progress is not None:
+            progress(_stages(options, configs, results))
+    return [results[area_name(c)] for c in configs]
+
+
+def run_dask(
+    configs: Sequence[Path],
+    options: BatchOptions,
+    *,
+    scheduler: Any,
+    progress: Progress | None = None,
+) -> list[AreaResult]:
+    """Run areas as tasks on a Dask cluster (an address such as ``tcp://host:8786``, or a Client)."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise InputError(
+            "--scheduler needs Dask: pip install -e '.[dask]' (on this machine and the workers)",
+            field="scheduler",
+        ) from None
+
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        futures = {
+            client.submit(
+                run_area,
+                str(cfg),
+                options,
+                key=f"planner-area-{area_name(cfg)}-{time.time_ns()}",
+                pure=False,
+            ): cfg
+            for cfg in configs
+        }
+        results: dict[str, AreaResult] = {}
+        for fut in as_completed(futures):
+            cfg = futures[fut]
+            try:
+                results[area_name(cfg)] = fut.result()
+            except Exception as exc:
+                results[area_name(cfg)] = AreaResult(
+                    area=area_name(cfg),
+                    config=str(cfg),
+                    status="failed",
+                    run_dir=str(Path(options.out_dir) / area_name(cfg)),
+                    error=f"Dask task failed: {exc}",
+                )
+            if progress is not None:
+                progress(_stages(options, configs, results))
+        return [results[area_name(c)] for c in configs]
+    finally:
+        if not isinstance(scheduler, Client):
+            client.close()
+
+
+def _stages(
+    options: BatchOptions, configs: Sequence[Path], results: dict[str, AreaResult]
+) -> dict[str, str]:
+    stages = {}
+    for cfg in configs:
+        area = area_name(cfg)
+        if area in results:
+            stages[area] = results[area].status
+            continue
+        stage = "waiting"
+        if options.status_dir is not None:
+            f = Path(options.status_dir) / f"{area}.stage"
+            if f.exists():
+                stage = f.read_text() or stage
+        stages[area] = stage
+    return stages
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Every area's result and the national files."""
+
+    results: tuple[AreaResult, ...]
+    summary_csv: Path
+    index_html: Path
+
+    @property
+    def failed(self) -> list[AreaResult]:
+        """Areas that failed."""
+        return [r for r in self.results if r.status == "failed"]
+
+    def summary(self) -> str:
+        """The final table."""
+        head = f"{'area':<24} {'status':<8} {'visits':>11} {'req. missed':>11} {'harm covered':>17} {'hours used':>15} {'solve s':>8}"
+        lines = [head, "-" * len(head)]
+        for r in self.results:
+            lines.append(
+                f"{r.area:<24} {r.status:<8} {r.visits_planned:>5}/{r.visits_required:<5} {r.required_missed:>11} "
+                f"{r.harm_covered:>8.1f}/{r.harm_total:<8.1f} {r.hours_used:>7.1f}/{r.hours_funded:<7.1f} {r.solve_time_s:>8.1f}"
+                + (f"\n    error: {r.error}" if r.error else "")
+            )
+        ok = sum(r.status == "ok" for r in self.results)
+        skipped = sum(r.status == "skipped" for r in self.results)
+        lines.append(f"\n{ok} planned, {skipped} unchanged (skipped), {len(self.failed)} failed")
+        lines.append(f"wrote {self.summary_csv} and {self.index_html}")
+        return "\n".join(lines)
+
+
+def run_batch(
+    paths: Sequence[str | Path],
+    *,
+    out_dir: str | Path,
+    cache_dir: str | Path,
+    workers: int = 2,
+    scheduler: Any = None,
+    time_limit_s: float | None = None,
+    force: bool = False,
+    secure: bool | None = None,
+    progress: Progress | None = None,
+) -> BatchResult:
+    """Plan every area; write ``national_summary.csv`` and ``index.html`` in ``out_dir``."""
+    configs = find_configs(paths)
+    out = Path(out_dir)
+    status_dir = out / ".status"
+    status_dir.mkdir(parents=True, exist_ok=True)
+    for f in status_dir.glob("*.stage"):
+        f.unlink()
+    options = BatchOptions(
+        out_dir=str(out.resolve()),
+        cache_dir=str(Path(cache_dir).resolve()),
+        time_limit_s=time_limit_s,
+        force=force,
+        secure=secure,
+        status_dir=str(status_dir.resolve()),
+    )
+    if scheduler is not None:
+        results = run_dask(configs, options, scheduler=scheduler, progress=progress)
+    else:
+        results = run_local(configs, options, workers=workers, progress=progress)
+    summary_csv = write_csv(
+        out / "national_summary.csv", (r.row() for r in results), SUMMARY_COLUMNS
+    )
+    index = write_index(out / "index.html", results)
+    return BatchResult(results=tuple(results), summary_csv=summary_csv, index_html=index)
+
+
+def write_index(path: Path, results: Sequence[AreaResult]) -> Path:
+    """``index.html``: the national table, linking each area's map. All text escaped."""
+    rows = []
+    for r in results:
+        link = ""
+        if r.map:
+            rel = os.path.relpath(r.map, path.parent)
+            link = f'<a href="{html.escape(Path(rel).as_posix(), quote=True)}">map</a>'
+        share = f"{r.harm_covered / r.harm_total:.0%}" if r.harm_total else "-"
+        rows.append(
+            f'<tr class="{html.escape(r.status)}"><td>{html.escape(r.area)}</td><td>{html.escape(r.status)}</td><td>{r.visits_planned}/{r.visits_required}</td>'
+            f"<td>{r.required_missed}</td><td>{r.harm_covered:.1f} / {r.harm_total:.1f} ({share})</td><td>{r.hours_used:.1f} / {r.hours_funded:.1f}</td>"
+            f"<td>{r.solve_time_s:.1f}</td><td>{link}</td><td>{html.escape(r.error)}</td></tr>"
+        )
+    failed = sum(r.status == "failed" for r in results)
+    # The index is as sensitive as the most sensitive plan it links to.
+    marking = next((r.marking for r in results if r.marking != "OFFICIAL"), "OFFICIAL")
+    doc = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Patrol plans: national summary</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; }} th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: right; }}
+td:first-child, td:nth-child(2), td:last-child {{ text-align: left; }}
+tr.failed {{ background: #fde2e2; }} tr.skipped {{ color: #555; }}
+.marking {{ font-weight: bold; text-align: center; background: #222; color: #fff; padding: 4px; }}
+</style></head><body>
+<div class="marking">{html.escape(marking)}</div>
+<h1>Patrol plans: national summary</h1>
+<p id="counts">{len(results)} areas: {sum(r.status == "ok" for r in results)} planned, {sum(r.status == "skipped" for r in results)} unchanged, {failed} failed.</p>
+<table id="summary"><thead><tr><th>area</th><th>status</th><th>visits planned / asked</th><th>required missed</th>
+<th>harm-weighted demand covered</th><th>officer-hours used / funded</th><th>solve s</th><th>map</th><th>error</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table>
+<div class="marking">{html.escape(marking)}</div>
+</body></html>
+"""
+    atomic_write_bytes(path, doc.encode("utf-8"))
+    return path

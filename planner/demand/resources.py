@@ -1,0 +1,274 @@
+"""From the communities fund's money to the unit-shifts the week can afford.
+
+Funded officer-hours = pounds per week / cost per officer-hour. A unit-shift costs
+``officers x shift hours`` officer-hours, where the hours are real elapsed time: the 23:00-07:00
+shift is 9 hours on the night the clocks go back and 7 hours on the night they go forward.
+
+Every possible unit-shift of the week (each unit, each day it may work, each shift it may work)
+is a candidate. First, for each required visit not yet covered, the cheapest unit-shift working
+through one of its windows is chosen. Then candidates are chosen greedily until the next would
+overspend, never past the funded hours: each pick is the candidate with the most demand (prize of the visits whose
+windows overlap it) per officer-hour, discounted by how many units already cover the same
+day and shift. A unit works at most one shift a calendar day and gets at least
+:data:`MIN_REST_H` hours between shifts (the Working Time Regulations' daily rest).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from planner.common import DAY_NAMES, LONDON
+from planner.config import ForceConfig
+from planner.demand.weekly import VisitRequirement
+from planner.common import write_csv
+from planner.demand.windows import span
+
+log = logging.getLogger(__name__)
+
+#: Least rest between two shifts of one unit, hours (Working Time Regulations 1998, reg. 10).
+MIN_REST_H = 11.0
+
+
+@dataclass(frozen=True)
+class UnitShift:
+    """One unit working one shift on one day: a route the optimiser may plan."""
+
+    shift_id: str
+    unit_id: str
+    mode: str
+    officers: int
+    station_id: str
+    day: dt.date
+    shift: str
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def hours(self) -> float:
+        """Elapsed hours (clock changes included)."""
+        return (self.end - self.start).total_seconds() / 3600
+
+    @property
+    def officer_hours(self) -> float:
+        """Paid officer-hours: officers x hours."""
+        return self.officers * self.hours
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What the budget buys this week."""
+
+    pounds_per_week: float
+    cost_per_officer_hour: float
+    candidates: tuple[UnitShift, ...]
+    selected: tuple[UnitShift, ...]
+
+    @property
+    def funded_officer_hours(self) -> float:
+        """Officer-hours the money pays for."""
+        return self.pounds_per_week / self.cost_per_officer_hour
+
+    @property
+    def used_officer_hours(self) -> float:
+        """Officer-hours of the selected unit-shifts."""
+        return sum(s.officer_hours for s in self.selected)
+
+    @property
+    def leftover_officer_hours(self) -> float:
+        """Funded hours that buy no further whole unit-shift."""
+        return self.funded_officer_hours - self.used_officer_hours
+
+    @property
+    def leftover_pounds(self) -> float:
+        """Money not spent on unit-shifts."""
+        return self.leftover_officer_hours * self.cost_per_officer_hour
+
+    def summary(self) -> str:
+        """What the budget buys, per day and mode, and what is left over."""
+        lines = [
+            f"budget £{self.pounds_per_week:,.2f} at £{self.cost_per_officer_hour:,.2f}/officer-hour buys "
+            f"{self.funded_officer_hours:,.2f} officer-hours",
+            f"selected {len(self.selected)} of {len(self.candidates)} possible unit-shifts: "
+            f"{self.used_officer_hours:,.2f} officer-hours (£{self.used_officer_hours * self.cost_per_officer_hour:,.2f})",
+        ]
+        smallest = min(
+            (c.officer_hours for c in self.candidates if c not in self.selected), default=None
+        )
+        left = f"left over: {self.leftover_officer_hours:,.2f} officer-hours (£{self.leftover_pounds:,.2f})"
+        if smallest is not None and self.leftover_officer_hours < smallest:
+            left += f", less than the cheapest remaining unit-shift ({smallest:g} officer-hours)"
+        lines.append(left)
+        for day in sorted({s.day for s in self.candidates}):
+            todays = [s for s in self.selected if s.day == day]
+            shifts = ", ".join(f"{s.unit_id}/{s.shift}" for s in todays) or "none"
+            lines.append(f"  {DAY_NAMES[day.weekday()]} {day:%d %b}: {shifts}")
+        return "\n".join(lines)
+
+    def write(self, path: str | Path) -> Path:
+        """``unit_shifts.csv``: every candidate, whether selected, with times and cost."""
+        chosen = {s.shift_id for s in self.selected}
+        return write_csv(
+            path,
+            (
+                {
+                    "shift_id": s.shift_id,
+                    "unit_id": s.unit_id,
+                    "mode": s.mode,
+                    "officers": s.officers,
+                    "station_id": s.station_id,
+                    "day": f"{DAY_NAMES[s.day.weekday()]} {s.day.isoformat()}",
+                    "shift": s.shift,
+                    "start": s.start.astimezone(LONDON).isoformat(),
+                    "end": s.end.astimezone(LONDON).isoformat(),
+                    "hours": f"{s.hours:g}",
+                    "officer_hours": f"{s.officer_hours:g}",
+                    "selected": s.shift_id in chosen,
+                }
+                for s in self.candidates
+            ),
+            [
+                "shift_id",
+                "unit_id",
+                "mode",
+                "officers",
+                "station_id",
+                "day",
+                "shift",
+                "start",
+                "end",
+                "hours",
+                "officer_hours",
+                "selected",
+            ],
+        )
+
+
+def candidate_shifts(config: ForceConfig) -> list[UnitShift]:
+    """Every unit-shift the week allows, in day, shift-start, unit order."""
+    shifts = {s.name: s for s in config.shifts}
+    out = []
+    for day in config.week.days:
+        dname = DAY_NAMES[day.weekday()]
+        for unit in config.units:
+            if dname not in unit.days:
+                continue
+            for name in unit.shifts:
+                sh = shifts[name]
+                window = span(day, sh.start_time, sh.end_time)
+                out.append(
+                    UnitShift(
+                        shift_id=f"{unit.id}/{day.isoformat()}/{name}",
+                        unit_id=unit.id,
+                        mode=unit.mode,
+                        officers=unit.officers,
+                        station_id=unit.station,
+                        day=day,
+                        shift=name,
+                        start=window.start,
+                        end=window.end,
+                    )
+                )
+    out.sort(key=lambda s: (s.day, s.start, s.unit_id))
+    return out
+
+
+def select_shifts(
+    candidates: Sequence[UnitShift],
+    funded_officer_hours: float,
+    visits: Sequence[VisitRequirement] = (),
+) -> list[UnitShift]:
+    """Choose unit-shifts within the funded hours (see the module docstring)."""
+
+    def demand_in(s: UnitShift) -> float:
+        return sum(
+            v.prize * max((w.overlaps(s.start, s.end) for w in v.windows), default=0.0) / 3600
+            for v in visits
+            if v.windows
+        )
+
+    base = {s.shift_id: (demand_in(s) if visits else 0.0) + 1e-6 for s in candidates}
+    chosen: list[UnitShift] = []
+    used = 0.0
+    cover: dict[tuple[dt.date, str], int] = {}
+    by_unit: dict[str, list[UnitShift]] = {}
+    remaining = list(candidates)
+
+    def take(s: UnitShift) -> None:
+        nonlocal used
+        chosen.append(s)
+        used += s.officer_hours
+        cover[(s.day, s.shift)] = cover.get((s.day, s.shift), 0) + 1
+        by_unit.setdefault(s.unit_id, []).append(s)
+        remaining.remove(s)
+
+    def fits(s: UnitShift) -> bool:
+        return used + s.officer_hours <= funded_officer_hours + 1e-9 and _rest_ok(
+            s, by_unit.get(s.unit_id, [])
+        )
+
+    # First make sure some unit works during every required visit's windows (the cheapest such
+    # unit-shift), so money is not spent elsewhere before the musts are covered.
+    for v in sorted(
+        (v for v in visits if v.required),
+        key=lambda v: min(
+            (w.start for w in v.windows), default=dt.datetime.max.replace(tzinfo=dt.UTC)
+        ),
+    ):
+
+        def serves(s: UnitShift, v: VisitRequirement = v) -> bool:
+            return any(w.overlaps(s.start, s.end) >= v.dwell_s for w in v.windows)
+
+        if any(serves(s) for s in chosen):
+            continue
+        options = [s for s in remaining if serves(s) and fits(s)]
+        if options:
+            take(min(options, key=lambda s: (s.officer_hours, -base[s.shift_id], s.shift_id)))
+    while remaining:
+        best = None
+        best_key: tuple[float, int] | None = None
+        for i, s in enumerate(remaining):
+            if used + s.officer_hours > funded_officer_hours + 1e-9 or not _rest_ok(
+                s, by_unit.get(s.unit_id, [])
+            ):
+                continue
+            score = base[s.shift_id] / (1 + cover.get((s.day, s.shift), 0)) / s.officer_hours
+            key = (score, -i)
+            if best_key is None or key > best_key:
+                best, best_key = s, key
+        if best is None:
+            break
+        take(best)
+    chosen.sort(key=lambda s: (s.start, s.unit_id))
+    return chosen
+
+
+def _rest_ok(s: UnitShift, taken: Sequence[UnitShift]) -> bool:
+    rest = dt.timedelta(hours=MIN_REST_H)
+    for t in taken:
+        if t.day == s.day:
+            return False
+        if s.start < t.end + rest and t.start < s.end + rest:
+            return False
+    return True
+
+
+def resources_for_week(config: ForceConfig, visits: Sequence[VisitRequirement] = ()) -> Resources:
+    """The unit-shifts the week's budget buys, chosen to meet ``visits`` where they are."""
+    candidates = candidate_shifts(config)
+    funded = config.budget.pounds_per_week / config.budget.cost_per_officer_hour
+    selected = select_shifts(candidates, funded, visits)
+    res = Resources(
+        pounds_per_week=config.budget.pounds_per_week,
+        cost_per_officer_hour=config.budget.cost_per_officer_hour,
+        candidates=tuple(candidates),
+        selected=tuple(selected),
+    )
+    assert res.used_officer_hours <= funded + 1e-9, (
+        "never plan more paid hours than the budget buys"
+    )
+    log.info("%s", res.summary().splitlines()[1])
+    return res

@@ -1,0 +1,211 @@
+"""From the geodata of one force and week to the plain routing problem the solver sees.
+
+Locations are the stations followed by the demand sites. Each mode's travel-time matrix is
+computed door to door on that mode's network (:mod:`planner.roads.matrix`); a location that mode
+cannot reach is ``inf`` in its matrix, which the solver must treat as forbidden. Times are
+seconds from the week's start (Monday 00:00 Europe/London); a visit window becomes the
+interval in which its *service may start* so that the whole dwell fits inside the window.
+
+Unpredictability: given last week's plan, this week's visit times at each site are kept at
+least ``avoid_min`` minutes away from the same local time-of-week as last week's visits there,
+by cutting those intervals out of the windows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.common import LONDON
+from planner.roads.matrix import SiteGraph, travel_time_matrix
+from planner.planning.pipeline import WeekInputs
+from planner.routing.problem import Group, RoutingProblem, Vehicle, Visit
+from planner.roads.snapping import snap_sites
+from planner.demand.windows import TimeWindow
+
+log = logging.getLogger(__name__)
+
+#: Default distance in time from last week's visit times at a site, minutes.
+DEFAULT_AVOID_MIN = 60.0
+
+
+@dataclass(frozen=True, eq=False)
+class PlanningModel:
+    """The routing problem and the keys that tie it back to the geodata.
+
+    Attributes
+    ----------
+    inputs
+        The week's inputs the problem was built from.
+    problem
+        The plain problem (no geodata).
+    location_ids
+        Station ids, then site ids: ``problem`` location ``i`` is ``location_ids[i]``.
+    graphs
+        Per mode, the network with every location spliced in, for road-following paths.
+    week_start
+        Time zero of the problem (UTC-aware).
+    avoided
+        Per site, the intervals cut out of its windows to stay away from last week's times.
+    """
+
+    inputs: WeekInputs
+    problem: RoutingProblem
+    location_ids: tuple[str, ...]
+    graphs: dict[str, SiteGraph]
+    week_start: dt.datetime
+    avoided: dict[str, tuple[TimeWindow, ...]]
+
+    def to_time(self, seconds: float) -> dt.datetime:
+        """A problem time as an aware UTC datetime (writers show it in Europe/London)."""
+        return (self.week_start + dt.timedelta(seconds=seconds)).astimezone(dt.UTC)
+
+
+def seconds_from(t0: dt.datetime, t: dt.datetime) -> float:
+    """Elapsed seconds from ``t0`` to ``t`` (aware datetimes, compared in UTC)."""
+    return (t.astimezone(dt.UTC) - t0.astimezone(dt.UTC)).total_seconds()
+
+
+def same_time_next_week(t: dt.datetime) -> dt.datetime:
+    """The same Europe/London wall-clock time seven days later (clock changes respected)."""
+    local = t.astimezone(LONDON).replace(tzinfo=None) + dt.timedelta(days=7)
+    return local.replace(tzinfo=LONDON).astimezone(dt.UTC)
+
+
+def subtract(windows: Sequence[TimeWindow], cuts: Sequence[TimeWindow]) -> list[TimeWindow]:
+    """``windows`` minus every interval in ``cuts``."""
+    out = list(windows)
+    for cut in cuts:
+        nxt: list[TimeWindow] = []
+        for w in out:
+            if cut.end <= w.start or cut.start >= w.end:
+                nxt.append(w)
+                continue
+            if w.start < cut.start:
+                nxt.append(TimeWindow(w.start, cut.start))
+            if cut.end < w.end:
+                nxt.append(TimeWindow(cut.end, w.end))
+        out = nxt
+    return out
+
+
+def build_model(
+    inputs: WeekInputs,
+    *,
+    previous_visits: Mapping[str, Sequence[dt.datetime]] | None = None,
+    avoid_min: float = DEFAULT_AVOID_MIN,
+) -> PlanningModel:
+    """Build the routing problem for the week.
+
+    Parameters
+    ----------
+    inputs
+        Network, stations, demand and resources from :func:`planner.planning.pipeline.prepare_week`.
+    previous_visits
+        Last week's service start times per site id (from its plan), to stay away from.
+    avoid_min
+        How far from last week's times this week's visits must start, minutes.
+    """
+    config = inputs.config
+    t0 = config.week.start
+    demand = inputs.demand
+    station_ids = list(inputs.stations.site_id)
+    site_index = {s.site_id: s for s in demand.sites}
+    location_ids = station_ids + [s.site_id for s in demand.sites]
+    xs = np.concatenate([inputs.stations.x_m, [s.x_m for s in demand.sites]])
+    ys = np.concatenate([inputs.stations.y_m, [s.y_m for s in demand.sites]])
+    n = len(location_ids)
+
+    graphs: dict[str, SiteGraph] = {}
+    matrices: dict[str, np.ndarray] = {}
+    for mode in sorted({u.mode for u in config.units}):
+        snaps = snap_sites(
+            inputs.network.mode(mode), location_ids, xs, ys, max_snap_m=config.area.max_snap_m
+        )
+        graph = SiteGraph.build(inputs.network.mode(mode), snaps)
+        m = travel_time_matrix(graph)
+        full = np.full((n, n), np.inf)
+        idx = np.flatnonzero(snaps.snapped)
+        full[np.ix_(idx, idx)] = m.travel_time_s
+        matrices[mode] = full
+        graphs[mode] = graph
+
+    avoided: dict[str, tuple[TimeWindow, ...]] = {}
+    if previous_visits:
+        half = dt.timedelta(minutes=avoid_min)
+        for sid, times in previous_visits.items():
+            if sid in site_index:
+                avoided[sid] = tuple(
+                    TimeWindow(same_time_next_week(t) - half, same_time_next_week(t) + half)
+                    for t in times
+                )
+
+    visits: list[Visit] = []
+    groups: dict[str, Group] = {}
+    offset = len(station_ids)
+    loc_of = {sid: offset + i for i, sid in enumerate(s.site_id for s in demand.sites)}
+    for req in demand.visits:
+        wins = subtract(req.windows, avoided.get(req.site_id, ()))
+        starts = []
+        for w in wins:
+            open_s = seconds_from(t0, w.start)
+            close_s = seconds_from(t0, w.end) - req.dwell_s
+            if close_s >= open_s:
+                starts.append((open_s, close_s))
+        visits.append(
+            Visit(
+                visit_id=req.visit_id,
+                location=loc_of[req.site_id],
+                service_s=req.dwell_s,
+                windows=tuple(starts),
+                prize=req.prize,
+                required=req.required,
+                group=req.site_id,
+            )
+        )
+        groups.setdefault(
+            req.site_id,
+            Group(group_id=req.site_id, min_gap_s=req.min_gap_s, max_per_route=req.max_per_route),
+        )
+
+    station_loc = {sid: i for i, sid in enumerate(station_ids)}
+    vehicles = [
+        Vehicle(
+            vehicle_id=s.shift_id,
+            mode=s.mode,
+            start_location=station_loc[s.station_id],
+            end_location=station_loc[s.station_id],
+            earliest_start_s=seconds_from(t0, s.start),
+            latest_end_s=seconds_from(t0, s.end),
+            max_duration_s=s.hours * 3600,
+            paid_hours=s.officer_hours,
+        )
+        for s in inputs.resources.selected
+    ]
+    problem = RoutingProblem(
+        name=f"{config.name} {config.week.label}",
+        visits=tuple(visits),
+        vehicles=tuple(vehicles),
+        groups=tuple(groups.values()),
+        travel_time_s=matrices,
+        budget_paid_hours=inputs.resources.funded_officer_hours,
+        location_labels=tuple(location_ids),
+    )
+    log.info(
+        "routing problem: %d visits, %d unit-shifts, %d locations",
+        len(visits),
+        len(vehicles),
+        n,
+    )
+    return PlanningModel(
+        inputs=inputs,
+        problem=problem,
+        location_ids=tuple(location_ids),
+        graphs=graphs,
+        week_start=t0,
+        avoided=avoided,
+    )

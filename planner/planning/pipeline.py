@@ -1,0 +1,320 @@
+"""Glue between stages: sites onto a network, matrices out, every site accounted for."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from planner.config import ForceConfig
+from planner.demand.weekly import Demand, Reject, Site, build_demand, sites_from_points
+from planner.errors import InputError
+from planner.demand.hotspots import HotspotResult
+from planner.roads.matrix import SiteGraph, TravelTimeMatrix, travel_time_matrix
+from planner.roads.network import RoadNetwork, mode_names
+from planner.common import write_csv
+from planner.demand.resources import Resources, resources_for_week
+from planner.demand.sites import SitePoints, read_site_points
+from planner.roads.snapping import DEFAULT_MAX_SNAP_M, SnappedSites, snap_sites
+
+log = logging.getLogger(__name__)
+
+SNAP_REPORT_COLUMNS = (
+    "site_id",
+    "mode",
+    "status",
+    "snap_distance_m",
+    "snap_x_m",
+    "snap_y_m",
+    "nearest_road_m",
+    "reason",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class MatrixResult:
+    """Snapped sites and matrices per mode, and the files written."""
+
+    network: RoadNetwork
+    sites: SitePoints
+    snaps: dict[str, SnappedSites]
+    graphs: dict[str, SiteGraph]
+    matrices: dict[str, TravelTimeMatrix]
+    files: tuple[Path, ...]
+
+    def summary(self) -> str:
+        """Human-readable report of every stage."""
+        lines = [self.network.summary(), f"{len(self.sites)} sites read from {self.sites.path}"]
+        for mode, snap in self.snaps.items():
+            lines.append(snap.summary())
+            lines.append(self.matrices[mode].summary())
+        lines.extend(f"wrote {f}" for f in self.files)
+        return "\n".join(lines)
+
+
+def snap_and_matrix(
+    net: RoadNetwork,
+    sites: SitePoints,
+    *,
+    modes: Sequence[str] = ("car", "foot"),
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    out_dir: str | Path | None = None,
+) -> MatrixResult:
+    """Snap ``sites`` to each mode's network and compute its matrix.
+
+    With ``out_dir``, writes ``snap_report.csv`` (one row per site and mode, snapped or with
+    the reason it is not) and ``matrix_<mode>.csv``.
+    """
+    snaps: dict[str, SnappedSites] = {}
+    graphs: dict[str, SiteGraph] = {}
+    matrices: dict[str, TravelTimeMatrix] = {}
+    for mode in mode_names(modes):
+        mode_net = net.mode(mode)
+        snaps[mode] = snap_sites(
+            mode_net, sites.site_id, sites.x_m, sites.y_m, max_snap_m=max_snap_m
+        )
+        graphs[mode] = SiteGraph.build(mode_net, snaps[mode])
+        matrices[mode] = travel_time_matrix(graphs[mode])
+    files: list[Path] = []
+    if out_dir is not None:
+        out = Path(out_dir)
+        rows = [row for snap in snaps.values() for row in snap.report_rows()]
+        files.append(write_csv(out / "snap_report.csv", rows, SNAP_REPORT_COLUMNS))
+        for name, m in matrices.items():
+            files.append(m.to_csv(out / f"matrix_{name}.csv"))
+    return MatrixResult(
+        network=net, sites=sites, snaps=snaps, graphs=graphs, matrices=matrices, files=tuple(files)
+    )
+
+
+# ----------------------------------------------------------------------------- the week
+
+
+@dataclass(frozen=True, eq=False)
+class WeekInputs:
+    """Everything the optimiser needs for one force and week, and what did not make it.
+
+    Attributes
+    ----------
+    config
+        The force configuration.
+    network
+        Its road network.
+    stations
+        Station points, snapped to every mode's network.
+    demand
+        Visit requirements (sites, hot spots) and the rejects report.
+    site_snaps
+        Every demand site snapped to each mode's network.
+    resources
+        Unit-shifts the budget buys.
+    hotspots
+        The hot spot analysis, if the config has incident files.
+    """
+
+    config: ForceConfig
+    network: RoadNetwork
+    stations: SitePoints
+    station_snaps: dict[str, SnappedSites]
+    demand: Demand
+    site_snaps: dict[str, SnappedSites]
+    resources: Resources
+    hotspots: HotspotResult | None
+
+    def summary(self) -> str:
+        """Demand, hot spots, budget and rejects, for the console."""
+        parts = [f"{self.config.name}: week {self.config.week.label}", self.network.summary()]
+        if self.hotspots is not None:
+            parts.append(self.hotspots.summary())
+        parts.extend([self.demand.summary(), self.resources.summary()])
+        return "\n\n".join(parts)
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """Write the demand tables, rejects, hot spots and unit-shifts into ``out_dir``."""
+        out = Path(out_dir)
+        files = self.demand.write(out)
+        files.append(self.resources.write(out / "unit_shifts.csv"))
+        if self.hotspots is not None:
+            for name, rows in (
+                ("hotspots.csv", self.hotspots.hotspot_rows()),
+                ("crime_rejects.csv", self.hotspots.reject_rows()),
+            ):
+                files.append(write_csv(out / name, rows, list(rows[0]) if rows else ["none"]))
+        return files
+
+
+def _modes_in_use(config: ForceConfig) -> tuple[str, ...]:
+    return tuple(m for m in ("car", "foot") if any(u.mode == m for u in config.units))
+
+
+def station_points(config: ForceConfig) -> SitePoints:
+    """The config's stations as points in EPSG:27700."""
+    import pyproj
+
+    to_bng = pyproj.Transformer.from_crs(4326, 27700, always_xy=True)
+    xs, ys = [], []
+    for st in config.stations:
+        if st.easting is not None and st.northing is not None:
+            xs.append(st.easting)
+            ys.append(st.northing)
+        else:
+            x, y = to_bng.transform(st.lon, st.lat)
+            xs.append(x)
+            ys.append(y)
+    return SitePoints(
+        path=config.base_dir,
+        site_id=tuple(s.id for s in config.stations),
+        x_m=np.asarray(xs, dtype=float),
+        y_m=np.asarray(ys, dtype=float),
+        attributes=tuple({"name": s.name, "kind": "station"} for s in config.stations),
+    )
+
+
+def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
+    """Network, stations, sites, hot spots, demand and resources for one force and week.
+
+    Raises
+    ------
+    InputError
+        If a station cannot be placed on the network of a mode its units use.
+    """
+    from planner.roads.area import area_boundary, area_network
+    from planner.demand.hotspots import find_hotspots, read_crimes
+
+    net = area_network(config, cache_dir)
+    modes = _modes_in_use(config)
+    max_snap_m = config.area.max_snap_m
+
+    stations = station_points(config)
+    station_snaps = {}
+    for mode in modes:
+        snap = snap_sites(
+            net.mode(mode), stations.site_id, stations.x_m, stations.y_m, max_snap_m=max_snap_m
+        )
+        users = {u.station for u in config.units if u.mode == mode}
+        for rej in snap.rejections:
+            if rej.site_id in users:
+                raise InputError(
+                    f"station {rej.site_id!r} cannot be placed on the {mode} network: {rej.reason}",
+                    field="stations",
+                )
+        station_snaps[mode] = snap
+
+    sites: list[Site] = []
+    rejects: list[Reject] = []
+    for path in config.site_files():
+        got, site_rejects = sites_from_points(read_site_points(path), config.week.days)
+        sites.extend(got)
+        rejects.extend(site_rejects)
+
+    hotspots = None
+    if config.incidents.files:
+        inc = config.incidents
+        # Hot spots must be patrollable: the force area, cut to where this network has roads.
+        coverage = network_coverage(net)
+        boundary = area_boundary(config)
+        boundary = coverage if boundary is None else shapely.intersection(boundary, coverage)
+        intake = read_crimes(
+            config.incident_files(),
+            boundary_m=boundary,
+            buffer_m=inc.boundary_buffer_m,
+            crime_types=inc.crime_types,
+            harm_weights=inc.harm_weights,
+            force_name=inc.force_name,
+            exclude_m=excluded_places(config),
+        )
+        hotspots = find_hotspots(
+            intake,
+            method=inc.method,
+            network=net.car if "car" in modes else net.foot,
+            cell_m=inc.cell_m,
+            top_n=inc.top_n,
+            harm_share=inc.harm_share,
+        )
+        for h in hotspots.hotspots:
+            sites.append(
+                Site(
+                    site_id=h.site_id,
+                    name=h.label,
+                    kind="hotspot",
+                    risk="medium",
+                    x_m=h.x_m,
+                    y_m=h.y_m,
+                    windows=(),
+                    source="incidents",
+                    harm=h.harm,
+                    evidence=dict(h.counts_by_type),
+                )
+            )
+
+    ids = [s.site_id for s in sites]
+    seen: set[str] = set(stations.site_id)
+    for s in sites:
+        if s.site_id in seen:
+            raise InputError(
+                f"site id {s.site_id!r} is used twice (by another site or a station); ids must be unique",
+                path=s.source.split(":")[0],
+                field="site_id",
+            )
+        seen.add(s.site_id)
+    xs = np.array([s.x_m for s in sites], dtype=float)
+    ys = np.array([s.y_m for s in sites], dtype=float)
+    site_snaps = {m: snap_sites(net.mode(m), ids, xs, ys, max_snap_m=max_snap_m) for m in modes}
+    reachable = np.zeros(len(sites), dtype=bool)
+    for snap in site_snaps.values():
+        reachable |= snap.snapped
+    why: dict[str, list[str]] = {}
+    for mode, snap in site_snaps.items():
+        for r in snap.rejections:
+            why.setdefault(r.site_id, []).append(f"{mode}: {r.reason}")
+    placed: list[Site] = []
+    for s, ok in zip(sites, reachable, strict=True):
+        if ok:
+            placed.append(s)
+        else:
+            rejects.append(Reject(s.source, s.site_id, "snap", "; ".join(why[s.site_id])))
+
+    demand = build_demand(config, placed, rejects=rejects)
+    resources = resources_for_week(config, demand.visits)
+    return WeekInputs(
+        config=config,
+        network=net,
+        stations=stations,
+        station_snaps=station_snaps,
+        demand=demand,
+        site_snaps=site_snaps,
+        resources=resources,
+        hotspots=hotspots,
+    )
+
+
+def excluded_places(config: ForceConfig) -> shapely.Geometry | None:
+    """The config's excluded places as one EPSG:27700 geometry (circles), or ``None``."""
+    import pyproj
+
+    if not config.incidents.exclude:
+        return None
+    to_bng = pyproj.Transformer.from_crs(4326, 27700, always_xy=True)
+    circles = []
+    for place in config.incidents.exclude:
+        if place.easting is not None and place.northing is not None:
+            x, y = place.easting, place.northing
+        else:
+            x, y = to_bng.transform(place.lon, place.lat)
+        circles.append(shapely.buffer(shapely.Point(x, y), place.radius_m))
+    return shapely.union_all(circles)
+
+
+def network_coverage(net: RoadNetwork) -> shapely.Geometry:
+    """Where the network has roads: the concave hull of every foot-network point, EPSG:27700.
+
+    The foot network is the densest (tracks and paths too), so its hull follows the extract's
+    outline closely; a convex hull would reach far beyond the roads at a ragged edge.
+    """
+    mn = net.foot
+    points = shapely.multipoints(np.column_stack([mn.coord_x_m, mn.coord_y_m]))
+    return shapely.concave_hull(points, ratio=0.1)

@@ -1,0 +1,300 @@
+"""The force planner's main job: from a force config to a validated weekly plan.
+
+network -> demand -> resources -> routing problem -> solve -> validate -> :class:`Plan`.
+
+The seed used is the config's seed mixed with the ISO week, so different weeks give different
+plans from the same config while any week is reproducible; the plan records it. With last
+week's plan, visit times at each site are kept away from last week's (see
+:mod:`planner.planning.model`), and the harm-weighted demand this costs is measured by solving the
+week a second time without that rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from planner.config import ForceConfig
+from planner.errors import InfeasibleError
+from planner.planning.model import DEFAULT_AVOID_MIN, PlanningModel, build_model, seconds_from
+from planner.planning.pipeline import WeekInputs, prepare_week
+from planner.planning.plan import Plan, PlanRoute, PlanStop, Unpredictability, UnservedVisit, read_plan_json
+from planner.routing.problem import RoutingProblem
+from planner.routing.solver import Solution, solve
+from planner.routing.validate import assert_valid
+
+log = logging.getLogger(__name__)
+
+
+def week_seed(seed: int, week_label: str) -> int:
+    """The seed for one week: stable for the week, different between weeks."""
+    digest = hashlib.sha256(f"{seed}:{week_label}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+@dataclass(frozen=True, eq=False)
+class PlanResult:
+    """A plan with what it was made from (for writers and maps)."""
+
+    plan: Plan
+    model: PlanningModel
+    solution: Solution
+
+    @property
+    def inputs(self) -> WeekInputs:
+        """The week's inputs."""
+        return self.model.inputs
+
+    def summary(self) -> str:
+        """The plan's headline figures."""
+        return self.plan.summary()
+
+
+def make_plan(
+    config: ForceConfig,
+    *,
+    cache_dir: str | Path,
+    previous_plan: str | Path | None = None,
+    avoid_min: float = DEFAULT_AVOID_MIN,
+    time_limit_s: float | None = None,
+    seed: int | None = None,
+    progress: Callable[[float, float], None] | None = None,
+    inputs: WeekInputs | None = None,
+) -> PlanResult:
+    """Plan the week for one force.
+
+    Parameters
+    ----------
+    config
+        The force configuration.
+    cache_dir
+        Network cache folder.
+    previous_plan
+        Last week's ``plan.json``: keep this week's visit times away from its times.
+    avoid_min
+        How far, in minutes.
+    time_limit_s, seed
+        Override the config's solver settings.
+    progress
+        Called as ``progress(elapsed_s, best_prize)`` during the solve.
+    inputs
+        Already prepared inputs (saves re-reading them).
+
+    Raises
+    ------
+    InfeasibleError
+        A required visit no unit-shift can make, named with why.
+    InvalidPlanError
+        Never expected: the independent validator rejected the solver's plan.
+    """
+    inputs = inputs or prepare_week(config, cache_dir=cache_dir)
+    required = [v.visit_id for v in inputs.demand.visits if v.required]
+    res = inputs.resources
+    if required and not res.selected:
+        cheapest = min((c.officer_hours for c in res.candidates), default=0.0)
+        raise InfeasibleError(
+            f"required visits {', '.join(required[:10])} cannot be made: the budget buys "
+            f"{res.funded_officer_hours:.1f} officer-hours and the cheapest unit-shift costs "
+            f"{cheapest:g}; raise pounds_per_week or make these visits optional"
+        )
+    limit = time_limit_s if time_limit_s is not None else config.solver.time_limit_s
+    used_seed = week_seed(seed if seed is not None else config.solver.seed, config.week.label)
+    previous = read_plan_json(previous_plan) if previous_plan is not None else None
+
+    unpredictability = None
+    if previous is not None:
+        free = build_model(inputs)
+        free_solution = _solve(free.problem, limit, used_seed, progress)
+        model = build_model(inputs, previous_visits=previous.previous_visits(), avoid_min=avoid_min)
+        solution = _solve(model.problem, limit, used_seed, progress)
+        unpredictability = Unpredictability(
+            avoid_min=avoid_min,
+            previous_plan=str(previous_plan),
+            sites_constrained=len(model.avoided),
+            prize_without=free_solution.total_prize,
+            prize_with=solution.total_prize,
+        )
+    else:
+        model = build_model(inputs)
+        solution = _solve(model.problem, limit, used_seed, progress)
+    plan = plan_from_solution(
+        model, solution, time_limit_s=limit, unpredictability=unpredictability
+    )
+    return PlanResult(plan=plan, model=model, solution=solution)
+
+
+def _solve(
+    problem: RoutingProblem,
+    limit: float,
+    seed: int,
+    progress: Callable[[float, float], None] | None,
+) -> Solution:
+    solution = solve(problem, time_limit_s=limit, seed=seed, progress=progress)
+    # The solver validates too; this second check is the pipeline's own guarantee.
+    assert_valid(problem, solution)
+    log.info("%s", solution.summary())
+    return solution
+
+
+def _reachable(
+    problem: RoutingProblem,
+    visit_index: int,
+    vehicles: list[tuple[str, int, float, float]],
+) -> bool:
+    """Whether any (mode, depot, earliest_s, latest_s) can serve the visit alone."""
+    v = problem.visits[visit_index]
+    for mode, depot, early, late in vehicles:
+        tt = problem.travel_time_s.get(mode)
+        if tt is None:
+            continue
+        out, back = tt[depot, v.location], tt[v.location, depot]
+        if not (np.isfinite(out) and np.isfinite(back)):
+            continue
+        for open_s, close_s in v.windows:
+            start = max(open_s, early + out)
+            if start <= close_s and start + v.service_s + back <= late:
+                return True
+    return False
+
+
+def _unserved_reasons(model: PlanningModel, solution: Solution) -> dict[str, str]:
+    problem = model.problem
+    res = model.inputs.resources
+    t0 = model.week_start
+    station = {sid: i for i, sid in enumerate(model.inputs.stations.site_id)}
+    funded = [
+        (v.mode, v.start_location, v.earliest_start_s, v.latest_end_s) for v in problem.vehicles
+    ]
+    chosen = {s.shift_id for s in res.selected}
+    unfunded = [
+        (s.mode, station[s.station_id], seconds_from(t0, s.start), seconds_from(t0, s.end))
+        for s in res.candidates
+        if s.shift_id not in chosen
+    ]
+    index = {v.visit_id: i for i, v in enumerate(problem.visits)}
+    reasons = {}
+    for vid in solution.unserved:
+        i = index[vid]
+        visit = problem.visits[i]
+        if not visit.windows:
+            reasons[vid] = (
+                "window unreachable: no time is left in its windows after keeping away from last week's visit times"
+            )
+        elif _reachable(problem, i, funded):
+            reasons[vid] = (
+                "lower priority than what was chosen: the funded unit-shifts were used for higher-value visits"
+            )
+        elif _reachable(problem, i, unfunded):
+            reasons[vid] = (
+                "no budget left: only unit-shifts the budget does not fund could reach it in its windows"
+            )
+        else:
+            reasons[vid] = (
+                "window unreachable: no unit-shift can get there and back within its windows"
+            )
+    return reasons
+
+
+def plan_from_solution(
+    model: PlanningModel,
+    solution: Solution,
+    *,
+    time_limit_s: float,
+    unpredictability: Unpredictability | None = None,
+) -> Plan:
+    """Turn a validated solution into the plan people read."""
+    inputs = model.inputs
+    cfg = inputs.config
+    problem = model.problem
+    visits = {v.visit_id: v for v in problem.visits}
+    reqs = {r.visit_id: r for r in inputs.demand.visits}
+    sites = {s.site_id: s for s in inputs.demand.sites}
+    shifts = {s.shift_id: s for s in inputs.resources.selected}
+    routes = []
+    for route in solution.routes:
+        if not route.stops:
+            continue
+        shift = shifts[route.vehicle_id]
+        stops = []
+        prev_departure = route.leave_s
+        for order, stop in enumerate(route.stops, start=1):
+            req = reqs[stop.visit_id]
+            site = sites[req.site_id]
+            stops.append(
+                PlanStop(
+                    order=order,
+                    visit_id=stop.visit_id,
+                    site_id=site.site_id,
+                    name=site.name,
+                    kind=site.kind,
+                    risk=site.risk,
+                    restricted=site.restricted,
+                    arrival=model.to_time(stop.arrival_s),
+                    start=model.to_time(stop.start_s),
+                    departure=model.to_time(stop.departure_s),
+                    travel_s=stop.arrival_s - prev_departure,
+                    dwell_s=visits[stop.visit_id].service_s,
+                    prize=visits[stop.visit_id].prize,
+                    notes=site.notes,
+                    x_m=site.x_m,
+                    y_m=site.y_m,
+                )
+            )
+            prev_departure = stop.departure_s
+        routes.append(
+            PlanRoute(
+                route_id=shift.shift_id,
+                unit_id=shift.unit_id,
+                mode=shift.mode,
+                officers=shift.officers,
+                station_id=shift.station_id,
+                day=shift.day,
+                shift=shift.shift,
+                shift_start=shift.start,
+                shift_end=shift.end,
+                leave=model.to_time(route.leave_s),
+                return_=model.to_time(route.return_s),
+                paid_officer_hours=shift.officer_hours,
+                stops=tuple(stops),
+            )
+        )
+    reasons = _unserved_reasons(model, solution)
+    unserved = tuple(
+        UnservedVisit(
+            visit_id=vid,
+            site_id=reqs[vid].site_id,
+            kind=reqs[vid].kind,
+            required=reqs[vid].required,
+            prize=reqs[vid].prize,
+            reason=reasons[vid],
+        )
+        for vid in solution.unserved
+    )
+    res = inputs.resources
+    return Plan(
+        force=cfg.name,
+        week=cfg.week.label,
+        week_start=model.week_start,
+        protective_marking=cfg.protective_marking,
+        contains_mp_premises=any(s.is_mp_premises for s in inputs.demand.sites),
+        seed=solution.seed,
+        solver={
+            "time_limit_s": time_limit_s,
+            "solve_time_s": round(solution.solve_time_s, 3),
+            "status": solution.status,
+        },
+        budget={
+            "pounds_per_week": res.pounds_per_week,
+            "cost_per_officer_hour": res.cost_per_officer_hour,
+            "funded_officer_hours": round(res.funded_officer_hours, 4),
+            "used_officer_hours": round(sum(r.paid_officer_hours for r in routes), 4),
+        },
+        routes=tuple(sorted(routes, key=lambda r: (r.shift_start, r.unit_id))),
+        unserved=unserved,
+        unpredictability=unpredictability,
+    )

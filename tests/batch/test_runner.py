@@ -1,0 +1,189 @@
+"""Batch runs over several force areas, locally and on Dask (planner.batch.runner)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from planner.batch.runner import run_batch
+
+REPO = Path(__file__).resolve().parents[2]
+AREAS = [
+    REPO / "data" / a / "force.toml" for a in ("demo", "city-of-london", "rutland", "westminster")
+]
+TIME_LIMIT_S = 2.0
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A deliberately broken config: its unit names a station that does not exist."""
+    folder = tmp_path_factory.mktemp("broken") / "broken-force"
+    folder.mkdir()
+    text = (REPO / "data" / "demo" / "force.toml").read_text()
+    text = text.replace('station = "NB-EAST"', 'station = "NO-SUCH-STATION"')
+    text = text.replace(
+        'sites = ["sites.csv"]', f'sites = ["{REPO / "data" / "demo" / "sites.csv"}"]'
+    )
+    text = text.replace('files = ["crimes/*.csv"]', "files = []").replace("top_n = 12", "")
+    (folder / "force.toml").write_text(text)
+    return folder / "force.toml"
+
+
+@pytest.fixture(scope="module")
+def local_batch(tmp_path_factory: pytest.TempPathFactory, broken: Path):
+    """The four local areas plus the broken one, two worker processes."""
+    out = tmp_path_factory.mktemp("batch")
+    result = run_batch(
+        [*AREAS, broken],
+        out_dir=out,
+        cache_dir=REPO / ".planner-cache",
+        workers=2,
+        time_limit_s=TIME_LIMIT_S,
+    )
+    return out, result
+
+
+def plan_doc(run_dir: Path) -> dict:
+    """plan.json without the fields that measure wall time."""
+    doc = json.loads((run_dir / "plan.json").read_text())
+    doc["solver"].pop("solve_time_s", None)
+    return doc
+
+
+def test_broken_area_reported_others_complete(local_batch) -> None:
+    """The broken config fails with its error; the four real areas are planned."""
+    out, result = local_batch
+    status = {r.area: r.status for r in result.results}
+    assert status == {
+        "demo": "ok",
+        "city-of-london": "ok",
+        "rutland": "ok",
+        "westminster": "ok",
+        "broken-force": "failed",
+    }
+    (bad,) = result.failed
+    assert "NO-SUCH-STATION" in bad.error
+    for area in ("demo", "city-of-london", "rutland", "westminster"):
+        assert (out / area / "plan.json").exists()
+    assert "1 failed" in result.summary()
+
+
+def test_national_files(local_batch) -> None:
+    """national_summary.csv has a row per area; index.html links each map and escapes text."""
+    out, result = local_batch
+    rows = (out / "national_summary.csv").read_text().splitlines()
+    assert len(rows) == 1 + 5
+    index = (out / "index.html").read_text()
+    for r in result.results:
+        if r.status == "ok":
+            assert Path(r.map).exists()
+            assert os.path.relpath(r.map, out) in index
+    assert "<script" not in index
+
+
+def test_unchanged_areas_are_skipped(local_batch, broken: Path) -> None:
+    """A second run skips every area whose inputs did not change, and reruns the broken one."""
+    out, _ = local_batch
+    again = run_batch(
+        [*AREAS, broken],
+        out_dir=out,
+        cache_dir=REPO / ".planner-cache",
+        workers=2,
+        time_limit_s=TIME_LIMIT_S,
+    )
+    status = {r.area: r.status for r in again.results}
+    assert status["demo"] == status["rutland"] == "skipped"
+    assert status["broken-force"] == "failed"
+
+
+def test_resume_after_interruption(tmp_path: Path) -> None:
+    """Kill a batch after its first area finishes; the rerun skips it and plans the rest."""
+    out = tmp_path / "out"
+    configs = [str(AREAS[0]), str(AREAS[3])]
+    cmd = [
+        sys.executable,
+        "-m",
+        "planner.cli",
+        "batch",
+        *configs,
+        "--out",
+        str(out),
+        "--cache-dir",
+        str(REPO / ".planner-cache"),
+        "--workers",
+        "1",
+        "--time-limit",
+        str(TIME_LIMIT_S),
+    ]
+    proc = subprocess.Popen(
+        cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.time() + 240
+    while not (out / "demo" / "batch.json").exists():
+        assert time.time() < deadline, "the first area never finished"
+        assert proc.poll() is None, "the batch ended before it could be interrupted"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "westminster" / "batch.json").exists()
+    result = run_batch(
+        configs,
+        out_dir=out,
+        cache_dir=REPO / ".planner-cache",
+        workers=1,
+        time_limit_s=TIME_LIMIT_S,
+    )
+    assert {r.area: r.status for r in result.results} == {"demo": "skipped", "westminster": "ok"}
+
+
+def test_dask_local_cluster_equals_local_run(local_batch, tmp_path: Path) -> None:
+    """The same batch on a Dask LocalCluster gives exactly the local run's plans."""
+    distributed = pytest.importorskip("distributed")
+    out_local, _ = local_batch
+    out = tmp_path / "dask"
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        result = run_batch(
+            AREAS[:2] + AREAS[3:],
+            out_dir=out,
+            cache_dir=REPO / ".planner-cache",
+            scheduler=client,
+            time_limit_s=TIME_LIMIT_S,
+        )
+    assert all(r.status == "ok" for r in result.results)
+    for area in ("demo", "city-of-london", "westminster"):
+        assert plan_doc(out / area) == plan_doc(out_local / area), area
+
+
+def test_cli_exit_code_reports_failure(tmp_path: Path, broken: Path) -> None:
+    """`planner batch` exits non-zero when an area failed."""
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+
+    shutil.rmtree(tmp_path / "o", ignore_errors=True)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "batch",
+            str(broken),
+            "--out",
+            str(tmp_path / "o"),
+            "--cache-dir",
+            str(REPO / ".planner-cache"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "broken-force" in result.output and "failed" in result.output

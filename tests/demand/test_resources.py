@@ -1,0 +1,91 @@
+"""Budget arithmetic and unit-shift selection (planner.demand.resources)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.config import ForceConfig, load_config
+from planner.demand.resources import MIN_REST_H, candidate_shifts, resources_for_week, select_shifts
+
+RUTLAND = Path(__file__).resolve().parents[2] / "data" / "rutland" / "force.toml"
+
+
+@pytest.fixture(scope="module")
+def config() -> ForceConfig:
+    """The Rutland example configuration."""
+    return load_config(RUTLAND)
+
+
+def with_budget(config: ForceConfig, pounds: float, cost: float = 42.5) -> ForceConfig:
+    """The config with another budget."""
+    budget = config.budget.model_copy(
+        update={"pounds_per_week": pounds, "cost_per_officer_hour": cost}
+    )
+    return config.model_copy(update={"budget": budget})
+
+
+def test_two_officers_eight_hours_cost_sixteen(config: ForceConfig) -> None:
+    """A unit of two officers on an eight-hour shift costs sixteen officer-hours."""
+    early = next(s for s in candidate_shifts(config) if s.shift == "early")
+    assert early.hours == 8 and early.officer_hours == 16
+
+
+def test_night_shift_on_clock_change(config: ForceConfig) -> None:
+    """The night shift when the clocks go back is paid for 9 hours."""
+    night = next(s for s in candidate_shifts(config) if s.shift_id == "RUT-CAR-2/2022-10-29/night")
+    assert night.hours == 9 and night.officer_hours == 18
+
+
+def test_budget_report(config: ForceConfig) -> None:
+    """£9,000 at £42.50 buys 211.76 officer-hours; 13 eight-hour pairs use 208, 3.76 left."""
+    res = resources_for_week(config)
+    assert res.funded_officer_hours == pytest.approx(211.7647, abs=1e-3)
+    assert res.used_officer_hours == 208
+    assert res.leftover_officer_hours == pytest.approx(3.7647, abs=1e-3)
+    assert "less than the cheapest remaining unit-shift" in res.summary()
+
+
+def test_rest_rules(config: ForceConfig) -> None:
+    """With money for everything, no unit works twice a day or without 11 hours' rest."""
+    res = resources_for_week(with_budget(config, 1e6))
+    by_unit: dict[str, list] = {}
+    for s in res.selected:
+        by_unit.setdefault(s.unit_id, []).append(s)
+    for shifts in by_unit.values():
+        shifts.sort(key=lambda s: s.start)
+        assert len({s.day for s in shifts}) == len(shifts)
+        for a, b in itertools.pairwise(shifts):
+            assert (b.start - a.end) >= dt.timedelta(hours=MIN_REST_H)
+
+
+@given(pounds=st.floats(0, 50_000), cost=st.floats(5, 200))
+@settings(max_examples=60, deadline=None)
+def test_never_over_budget(config: ForceConfig, pounds: float, cost: float) -> None:
+    """Whatever the money and the rate, paid officer-hours never exceed what the budget buys."""
+    res = resources_for_week(with_budget(config, pounds, cost))
+    assert res.used_officer_hours <= res.funded_officer_hours + 1e-9
+    assert res.leftover_pounds >= -1e-6
+
+
+@given(pounds=st.floats(0, 20_000), extra=st.floats(0, 5_000))
+@settings(max_examples=60, deadline=None)
+def test_more_money_never_fewer_hours(config: ForceConfig, pounds: float, extra: float) -> None:
+    """More money never buys fewer paid hours (same rate, same demand)."""
+    cands = candidate_shifts(config)
+    less = select_shifts(cands, pounds / 42.5)
+    more = select_shifts(cands, (pounds + extra) / 42.5)
+    assert sum(s.officer_hours for s in more) >= sum(s.officer_hours for s in less) - 1e-9
+
+
+def test_writes_unit_shifts(tmp_path: Path, config: ForceConfig) -> None:
+    """unit_shifts.csv lists every candidate with whether it was selected."""
+    res = resources_for_week(config)
+    text = res.write(tmp_path / "unit_shifts.csv").read_text().splitlines()
+    assert len(text) == 1 + len(res.candidates)
+    assert sum(line.endswith(",True") for line in text) == len(res.selected)

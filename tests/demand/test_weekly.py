@@ -1,0 +1,122 @@
+"""Sites into visit requirements (planner.demand.weekly)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from planner.config import ForceConfig, load_config
+from planner.demand.weekly import Site, build_demand, sites_from_points
+from planner.demand.sites import read_site_points
+
+RUTLAND = Path(__file__).resolve().parents[2] / "data" / "rutland" / "force.toml"
+
+
+@pytest.fixture(scope="module")
+def config() -> ForceConfig:
+    """The Rutland example configuration."""
+    return load_config(RUTLAND)
+
+
+def demand_from(config: ForceConfig, tmp_path: Path, rows: str):
+    """Demand from a small site CSV written in tmp_path."""
+    path = tmp_path / "sites.csv"
+    path.write_text(
+        "site_id,name,kind,risk,lon,lat,windows,visits_per_week,dwell_min,min_gap_h,required,priority\n"
+        + rows
+    )
+    sites, rejects = sites_from_points(read_site_points(path), config.week.days)
+    return build_demand(config, sites, rejects=rejects)
+
+
+def test_example_sites(config: ForceConfig, tmp_path: Path) -> None:
+    """The Rutland example: every row is demand or a reject with a reason."""
+    points = read_site_points(config.site_files()[0])
+    sites, rejects = sites_from_points(points, config.week.days)
+    demand = build_demand(config, sites, rejects=rejects)
+    accounted = {s.site_id for s in demand.sites} | {r.record_id for r in demand.rejects}
+    assert accounted == set(points.site_id)
+    reasons = {r.record_id: r.reason for r in demand.rejects}
+    assert "unlocated" in reasons["R-SUR-1"]
+    assert "no window" in reasons["R-EV-1"]
+    surgery = [v for v in demand.visits if v.site_id == "R-SUR-2"]
+    assert len(surgery) == 2 and all(v.required for v in surgery)
+    home = next(s for s in demand.sites if s.site_id == "R-HOME-1")
+    assert home.restricted and home.is_mp_premises
+    files = demand.write(tmp_path)
+    assert {f.name for f in files} == {"demand_by_kind.csv", "visits.csv", "rejects.csv"}
+    with (tmp_path / "rejects.csv").open() as fh:
+        assert len(list(csv.DictReader(fh))) == len(demand.rejects)
+
+
+def test_defaults_and_overrides(config: ForceConfig, tmp_path: Path) -> None:
+    """Kind defaults apply (15-minute dwell); per-site overrides win."""
+    d = demand_from(
+        config,
+        tmp_path,
+        "a,Office,mp_office,high,-0.73,52.67,Mon-Fri 09:00-17:00,,,,,\n"
+        "b,Church,place_of_worship,low,-0.73,52.67,Sun 09:00-12:00,3,20,2,true,9\n",
+    )
+    a = [v for v in d.visits if v.site_id == "a"]
+    b = [v for v in d.visits if v.site_id == "b"]
+    assert len(a) == 5 and a[0].dwell_s == 15 * 60 and not a[0].required
+    assert a[0].prize == pytest.approx(3.0 * 4.0)  # office priority x high risk
+    assert len(b) == 3 and b[0].dwell_s == 20 * 60 and b[0].min_gap_s == 2 * 3600 and b[0].required
+    assert b[0].prize == pytest.approx(9 * 1.0)
+
+
+def test_dated_kinds_visit_each_window(config: ForceConfig, tmp_path: Path) -> None:
+    """A surgery held twice in the week gets its visits in each session."""
+    d = demand_from(
+        config,
+        tmp_path,
+        "s,Surgery,mp_surgery,high,-0.73,52.67,2022-10-25 10:00-12:00; 2022-10-27 18:00-19:30,,,,,\n",
+    )
+    assert len(d.visits) == 2
+    assert d.visits[0].windows != d.visits[1].windows
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("x,X,temple,low,-0.73,52.67,,,,,,", "not a site kind"),
+        ("x,X,mp_office,severe,-0.73,52.67,,,,,,", "not a risk level"),
+        ("x,X,mp_office,low,-0.73,52.67,Someday 09:00-10:00,,,,,", "field 'windows'"),
+        ("x,X,protest,low,-0.73,52.67,,,,,,", "needs dated windows"),
+        ("x,X,mp_office,low,-0.73,52.67,Mon 09:00-09:10,,,,,", "long enough"),
+        ("x,X,mp_office,low,-0.73,52.67,,two,,,,", "bad override"),
+        ("x,X,mp_office,low,-0.73,52.67,,0,,,,", "visits_per_week is 0"),
+    ],
+)
+def test_bad_rows_are_rejected_with_reason(
+    config: ForceConfig, tmp_path: Path, row: str, reason: str
+) -> None:
+    """Each bad row lands in the rejects with a reason, never silently dropped."""
+    d = demand_from(config, tmp_path, row + "\n")
+    assert not d.visits
+    assert len(d.rejects) == 1 and reason in d.rejects[0].reason
+
+
+def test_hotspot_dosage_follows_harm(config: ForceConfig) -> None:
+    """Hot spot visits and prizes are in proportion to harm; the top gets the maximum dose."""
+    sites = [
+        Site(
+            site_id=f"HS-{i}",
+            name="",
+            kind="hotspot",
+            risk="medium",
+            x_m=0,
+            y_m=0,
+            windows=(),
+            source="crime",
+            harm=h,
+        )
+        for i, h in enumerate([1000.0, 500.0, 10.0])
+    ]
+    d = build_demand(config, sites)
+    counts = [sum(v.site_id == f"HS-{i}" for v in d.visits) for i in range(3)]
+    assert counts == [14, 7, 1]
+    prizes = [next(v.prize for v in d.visits if v.site_id == f"HS-{i}") for i in range(3)]
+    assert prizes[0] == pytest.approx(2 * prizes[1])

@@ -1,0 +1,241 @@
+"""The commander's map as rendered HTML (planner.outputs.map).
+
+Assertions are on the page folium renders (``m.get_root().render()``), as geopandas tests its
+``explore`` maps: layers, routes and stops, escaping, the marking, and in secure mode not one
+URL of a third party. The browser tests (tests/test_browser.py) run the same pages for real.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from planner.common import LONDON
+from planner.outputs.map import default_secure, leaflet_assets, plan_map, render_map, write_map
+from planner.outputs.run import day_label, lonlat, redaction_area
+from planner.planning.week import PlanResult
+from tests.outputs.test_run import EVIL, EVIL_TEMPLATE, plan_result, with_evil_names
+
+#: URLs that are names, never fetched: XML namespaces.
+NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
+    """The demo town's plan."""
+    return plan_result("demo", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def rutland(tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
+    """Rutland's plan (OFFICIAL-SENSITIVE, with an MP's home)."""
+    return plan_result("rutland", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def demo_html(demo: PlanResult) -> str:
+    """The demo map with its default settings (OFFICIAL: online tiles)."""
+    return render_map(plan_map(demo))
+
+
+@pytest.fixture(scope="module")
+def demo_secure_html(demo: PlanResult) -> str:
+    """The demo map in secure mode."""
+    return render_map(plan_map(demo, secure=True))
+
+
+@pytest.fixture(scope="module")
+def rutland_html(rutland: PlanResult) -> str:
+    """Rutland's map with its default settings (secure, since it is OFFICIAL-SENSITIVE)."""
+    return render_map(plan_map(rutland))
+
+
+def js(text: str) -> str:
+    """A string as Jinja's ``tojson`` writes it into a script (HTML-safe JSON)."""
+    out = json.dumps(text)
+    for ch, rep in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
+        out = out.replace(ch, rep)
+    return out
+
+
+def squash(html: str) -> str:
+    """The page without whitespace (as geopandas' explore tests compare)."""
+    return "".join(html.split())
+
+
+def own_part(html: str) -> str:
+    """The page without the inlined Leaflet library: what this project generated."""
+    js, css = leaflet_assets()
+    return html.replace(js, "").replace(css, "")
+
+
+class _Attrs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str, str]] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in {"src", "href", "srcset", "action", "poster", "data"} and value:
+                self.urls.append((tag, name, value))
+
+
+def third_party_urls(html: str) -> list[str]:
+    """Every http(s)/ws/ftp or protocol-relative URL in the page, XML namespace names aside."""
+    found = re.findall(
+        r"""(?:https?|wss?|ftp):\/\/[^\s"'`<>)\\]+|(?<=["'(])//[a-z0-9.-]+\.[a-z]{2,}/""", html
+    )
+    return [u for u in found if not u.startswith(NAMESPACES)]
+
+
+def test_default_secure_rule(demo: PlanResult, rutland: PlanResult) -> None:
+    """Secure by default unless the marking is plain OFFICIAL (Rutland yes, the demo no)."""
+    assert rutland.plan.protective_marking == "OFFICIAL-SENSITIVE" and default_secure(rutland.plan)
+    assert demo.plan.protective_marking == "OFFICIAL" and not default_secure(demo.plan)
+
+
+@pytest.mark.parametrize("which", ["demo_html", "demo_secure_html", "rutland_html"])
+def test_layers_present(which: str, request: pytest.FixtureRequest) -> None:
+    """A check box per day and per unit, and the hot spot, MP, station and boundary layers."""
+    html = request.getfixturevalue(which)
+    result: PlanResult = request.getfixturevalue("rutland" if "rutland" in which else "demo")
+    plan = result.plan
+    for day in {r.day for r in plan.routes}:
+        assert js(f"Day: {day_label(day)}") in html
+    for unit in {r.unit_id for r in plan.routes}:
+        assert f"Unit: {unit}" in html
+    for name in ("Hot spots (by harm)", "MPs' premises (protected)", "Police stations"):
+        assert js(name) in html
+    assert '"Force boundary"' in html if "rutland" in which else '"Network extent"' in html
+    secure = which != "demo_html"
+    assert js("Roads (OpenStreetMap)") in html
+    assert (js("Street map tiles (online)") in html) == (not secure)
+    assert "L.control.layers" in html and "planner-days" in html
+    assert "planner-legend" in html and "planner-summary" in html
+
+
+@pytest.mark.parametrize("which", ["demo_html", "rutland_html"])
+def test_routes_and_stops(which: str, request: pytest.FixtureRequest) -> None:
+    """One road line per route and one numbered marker per stop, each stop's popup with its times."""
+    html = squash(request.getfixturevalue(which))
+    plan = request.getfixturevalue("rutland" if "rutland" in which else "demo").plan
+    assert len(plan.routes) > 0
+    assert html.count('"className":"planner-route"') == len(plan.routes)
+    assert html.count('"className":"planner-stop-icon"') == len(plan.stops)
+    assert html.count(".bindPopup(") >= len(plan.stops)
+    numbers = re.findall(
+        r'class=\\"planner-stop\\"style=\\"background:#[0-9a-f]{6}\\"\\u003e(\d+)', html
+    )
+    assert sorted(int(n) for n in numbers) == sorted(s.order for s in plan.stops)
+    for stop in plan.routes[0].stops:
+        assert (
+            f"\\u003ctd\\u003eArrive\\u003c/td\\u003e\\u003ctd\\u003e{stop.arrival.astimezone(LONDON).strftime('%H:%M')}"
+            in html
+        )
+
+
+def test_summary_panel_figures(demo: PlanResult, demo_html: str) -> None:
+    """The summary panel carries the figures of summary.md."""
+    plan = demo.plan
+    assert f"{plan.prize_covered:,.1f} of {plan.prize_total:,.1f}" in demo_html
+    assert (
+        f"{plan.budget['used_officer_hours']:,.1f} of {plan.budget['funded_officer_hours']:,.1f} funded"
+        in demo_html
+    )
+
+
+@pytest.mark.parametrize("which", ["demo_html", "demo_secure_html", "rutland_html"])
+def test_marking_present(which: str, request: pytest.FixtureRequest) -> None:
+    """The protective marking is in the title and in banners at top and bottom."""
+    html = request.getfixturevalue(which)
+    mark = "OFFICIAL-SENSITIVE" if "rutland" in which else "OFFICIAL"
+    assert f"<title>[{mark}]" in html
+    assert f'<div class="planner-marking top" role="note">{mark}</div>' in html
+    assert f'<div class="planner-marking bottom" role="note">{mark}</div>' in html
+
+
+@pytest.mark.parametrize("which", ["demo_secure_html", "rutland_html"])
+def test_secure_mode_requests_nothing(which: str, request: pytest.FixtureRequest) -> None:
+    """Secure mode: no script/style/tile/link URL of any third party, Leaflet inlined."""
+    html = request.getfixturevalue(which)
+    parser = _Attrs()
+    parser.feed(html)
+    external = [(t, a, v) for t, a, v in parser.urls if not v.startswith(("#", "data:", "file:"))]
+    assert external == []
+    assert third_party_urls(html) == []
+    assert "link" not in parser.tags  # no stylesheet links at all
+    assert not re.search(r"<script[^>]+src=", html)
+    assert "L.tileLayer" not in html
+    js, css = leaflet_assets()
+    assert js in html and css in html and 'version="1.9.3"' in js.replace("'", '"')
+
+
+def test_online_mode_only_tiles(demo_html: str) -> None:
+    """Online mode adds only the OpenStreetMap tile server; Leaflet is still inline."""
+    hosts = {u.split("/")[2] for u in third_party_urls(own_part(demo_html))}
+    # The tile server, and two links in the attribution (links, not requests).
+    assert hosts == {"tile.openstreetmap.org", "www.openstreetmap.org", "leafletjs.com"}
+    assert '"https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in demo_html
+    # Sends the page's origin as the Referer OpenStreetMap's tile policy asks for (over http).
+    assert '"referrerPolicy": "strict-origin-when-cross-origin"' in demo_html
+    assert not re.search(r"<script[^>]+src=", demo_html)
+
+
+def test_hostile_text_is_escaped(demo: PlanResult) -> None:
+    """Site names and notes with markup or ``${...}`` show as text and never run."""
+    html = render_map(plan_map(with_evil_names(demo), secure=True))
+    assert EVIL not in html
+    assert "<img src=x" not in html
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" not in html  # not even JSON-raw
+    assert "\\u0026lt;script\\u0026gt;alert(1)" in html  # escaped HTML inside a JSON string
+    # ``${`` only ever sits in a JSON string, never in a JavaScript template literal.
+    assert "`" not in own_part(html)
+    assert EVIL_TEMPLATE.split("<")[0] in html
+
+
+def test_redacted_map(rutland: PlanResult) -> None:
+    """Redacted: an MP's home is a 500 m area around a grid centre; no name, no exact point."""
+    html = render_map(plan_map(rutland, redact=True))
+    homes = [s for s in rutland.inputs.demand.sites if s.restricted]
+    assert homes
+    for site in homes:
+        lon, lat = lonlat(site.x_m, site.y_m)
+        assert f"{lat}, {lon}" not in html and f"{lat},{lon}" not in squash(html)
+        assert site.name not in html and site.notes not in html
+        cx, cy, _ = redaction_area(site.x_m, site.y_m)
+        clon, clat = lonlat(cx, cy)
+        assert f"[{clat}, {clon}]" in html
+    bounds = json.loads(re.search(r"\.fitBounds\((\[\[.*?\]\])", html).group(1))
+    for site in homes:
+        lon, lat = lonlat(site.x_m, site.y_m)
+        assert lat not in (bounds[0][0], bounds[1][0]) and lon not in (bounds[0][1], bounds[1][1])
+    assert squash(html).count('"className":"planner-restricted-area"') == len(homes)
+    assert '"radius":500.0' in squash(html)
+    plain = render_map(plan_map(rutland, redact=False))
+    assert all(s.name in plain for s in homes)
+
+
+def test_coordinates_rounded(rutland_html: str) -> None:
+    """Coordinates carry at most 6 decimal places (0.1 m)."""
+    own = own_part(rutland_html)
+    assert not re.search(r"[-\d]\d*\.\d{7,}", own)
+
+
+def test_notebook_repr(demo: PlanResult) -> None:
+    """The map shows in a notebook (``_repr_html_``) with its marking."""
+    out = plan_map(demo)._repr_html_()
+    assert "iframe" in out and "planner-marking" in out and "OFFICIAL" in out
+
+
+def test_write_map(demo: PlanResult, tmp_path: Path) -> None:
+    """write_map writes one self-contained file of a sensible size."""
+    path = write_map(demo, tmp_path / "m.html", secure=True)
+    size = path.stat().st_size
+    assert 150_000 < size < 3_000_000
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

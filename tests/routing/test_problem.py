@@ -1,0 +1,184 @@
+"""Tests for planner.routing.problem: validation, JSON round trip and the benchmark readers."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from planner.errors import InputError
+from planner.routing.problem import (
+    SCHEMA,
+    Group,
+    RoutingProblem,
+    Vehicle,
+    Visit,
+    read_top,
+    read_toptw,
+)
+
+BENCH = Path(__file__).resolve().parents[3] / "shared" / "bench"  # beside the project
+needs_bench = pytest.mark.skipif(not BENCH.exists(), reason="shared benchmarks not present")
+
+
+def small_problem(**over) -> RoutingProblem:
+    mat = np.array([[0.0, 60.0, np.inf], [60.0, 0.0, 30.5], [np.inf, 30.5, 0.0]])
+    kw = dict(
+        name="small",
+        visits=(
+            Visit("a", 1, 300.0, ((0.0, 1000.0), (2000.0, 3000.0)), 2.5, group="g"),
+            Visit("b", 2, 0.0, ((10.0, 20.0),), 1.0, required=True),
+        ),
+        vehicles=(Vehicle("car1", "car", 0, 0, 0.0, 3600.0, 3600.0, 8.0),),
+        groups=(Group("g", 600.0, 1),),
+        travel_time_s={"car": mat, "foot": mat * 5},
+        budget_paid_hours=10.0,
+        location_labels=("station", "s1", "s2"),
+    )
+    kw.update(over)
+    return RoutingProblem(**kw)
+
+
+def test_valid_problem_builds_and_freezes_matrices():
+    """A well-formed problem builds; its matrices are read-only copies."""
+    p = small_problem()
+    assert p.n_locations == 3
+    with pytest.raises(ValueError):
+        p.travel_time_s["car"][0, 1] = 1.0
+
+
+@pytest.mark.parametrize(
+    ("over", "needle"),
+    [
+        ({"travel_time_s": {"car": np.zeros((2, 3))}}, "square"),
+        ({"travel_time_s": {"car": np.zeros((3, 3)), "foot": np.zeros((2, 2))}}, "same locations"),
+        ({"travel_time_s": {"car": np.full((3, 3), np.nan)}}, "NaN"),
+        ({"travel_time_s": {"car": -np.ones((3, 3))}}, "negative"),
+        ({"visits": (Visit("a", 7, 0.0, ((0.0, 1.0),), 1.0),)}, "location"),
+        ({"visits": (Visit("a", 1, 0.0, ((5.0, 1.0),), 1.0),)}, "opens after"),
+        ({"visits": (Visit("a", 1, 0.0, ((0.0, 5.0), (4.0, 9.0)), 1.0),)}, "disjoint"),
+        ({"visits": (Visit("a", 1, 0.0, (), 1.0),)}, "no time window"),
+        ({"visits": (Visit("a", 1, 0.0, ((0.0, 1.0),), 1.0, group="zz"),)}, "unknown group"),
+        ({"visits": (Visit("a", 1, 0.0, ((0.0, 1.0),), -1.0),)}, "prize"),
+        ({"visits": (Visit("a", 1, 0.0, ((0.0, 1.0),), 1.0),) * 2}, "twice"),
+        ({"vehicles": (Vehicle("v", "bike", 0, 0, 0.0, 10.0, 10.0),)}, "mode"),
+        ({"vehicles": (Vehicle("v", "car", 0, 9, 0.0, 10.0, 10.0),)}, "end_location"),
+        ({"vehicles": (Vehicle("v", "car", 0, 0, 10.0, 0.0, 10.0),)}, "before"),
+        ({"groups": (Group("g", 1.0, 0),)}, "max_per_route"),
+        ({"location_labels": ("x",)}, "label"),
+        ({"budget_paid_hours": -1.0}, "budget"),
+    ],
+)
+def test_malformed_inputs_raise_input_error(over, needle):
+    """Each structural mistake raises InputError with a message saying what to fix."""
+    with pytest.raises(InputError, match=needle):
+        small_problem(**over)
+
+
+def test_json_round_trip_is_exact(tmp_path):
+    """to_json/from_json round-trips every field exactly, inf as null, and is atomic."""
+    p = small_problem()
+    path = tmp_path / "sub" / "p.json"
+    p.to_json(path)
+    raw = json.loads(path.read_text())
+    assert raw["schema"] == SCHEMA
+    assert raw["travel_time_s"]["car"][0][2] is None
+    q = RoutingProblem.from_json(path)
+    assert q.visits == p.visits and q.vehicles == p.vehicles and q.groups == p.groups
+    assert q.budget_paid_hours == p.budget_paid_hours
+    assert q.location_labels == p.location_labels
+    for mode in p.travel_time_s:
+        np.testing.assert_array_equal(q.travel_time_s[mode], p.travel_time_s[mode])
+    assert not list(path.parent.glob(".*tmp"))
+
+
+def test_json_rejects_unknown_schema_and_bad_files(tmp_path):
+    """Unknown schema strings, invalid JSON and missing keys raise InputError naming the file."""
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"schema": "other/9"}))
+    with pytest.raises(InputError, match="schema"):
+        RoutingProblem.from_json(path)
+    path.write_text("{not json")
+    with pytest.raises(InputError, match="JSON"):
+        RoutingProblem.from_json(path)
+    path.write_text(json.dumps({"schema": SCHEMA, "travel_time_s": {"car": [[0.0]]},
+                                "visits": [{"visit_id": "x"}]}))  # fmt: skip
+    with pytest.raises(InputError, match=str(path.name)):
+        RoutingProblem.from_json(path)
+
+
+@needs_bench
+def test_read_top_p1_2_b_fields():
+    """p1.2.b: 32 points, 2 paths, tmax 5; first point start, last point end, unrounded Euclid."""
+    p = read_top(BENCH / "top/Set_32_234/p1.2.b.txt")
+    assert len(p.visits) == 30 and len(p.vehicles) == 2
+    lines = (BENCH / "top/Set_32_234/p1.2.b.txt").read_text().split("\n")
+    pts = [tuple(map(float, ln.split())) for ln in lines[3:] if ln.strip()]
+    assert len(pts) == 32
+    v = p.vehicles[0]
+    assert (v.start_location, v.end_location, v.latest_end_s, v.max_duration_s) == (0, 31, 5.0, 5.0)
+    assert p.visits[0].prize == pts[1][2] and p.visits[0].windows == ((0.0, 5.0),)
+    d = math.dist(pts[0][:2], pts[5][:2])
+    assert p.travel_time_s["euclid"][0, 5] == pytest.approx(d, abs=0, rel=1e-15)
+    assert read_top(BENCH / "top/Set_32_234/p1.2.b.txt", m=3).vehicles[2].vehicle_id == "path3"
+
+
+@needs_bench
+def test_read_toptw_c101_first_lines_and_truncation():
+    """c101: depot Tmax 1236 is the last token of vertex 0; customer 1 fields; distances truncated."""
+    p = read_toptw(BENCH / "toptw/c_r_rc_100_100/c101.txt", m=2)
+    assert len(p.visits) == 100 and len(p.vehicles) == 2
+    assert p.vehicles[0].latest_end_s == 1236.0 and p.vehicles[0].max_duration_s == 1236.0
+    v1 = p.visits[0]
+    assert (v1.visit_id, v1.service_s, v1.prize, v1.windows) == ("1", 90.0, 10.0, ((912.0, 967.0),))
+    # depot (40,50) -> customer 1 (45,68): sqrt(25+324)=18.68... truncated to 18.6
+    assert p.travel_time_s["euclid"][0, 1] == 18.6
+    d = math.dist((40, 50), (45, 68))
+    assert d > 18.65  # rounding would give 18.7: the reader truncates
+
+
+def test_read_toptw_c204_header_quirk(tmp_path):
+    """A header wrapped differently (c204 style) is read as its first 6 tokens."""
+    body = (
+        "  0 40.00 50.00 0.00 0.00 0 0 0 100\n"
+        "  1 43.00 54.00 10.00 7.00 1 1 1 0 80\n"
+        "  2 40.00 53.33 10.00 3.00 1 2 1 2 5 60\n"
+    )
+    normal = tmp_path / "a.txt"
+    normal.write_text("4 3 2 1\n0 200\n" + body)
+    quirky = tmp_path / "c204.txt"
+    quirky.write_text("4 3 2 1 0\n200\n" + body)
+    one_line = tmp_path / "b.txt"
+    one_line.write_text(
+        "4 3 2 1 0 200  0 40.00 50.00 0.00 0.00 0 0 0 100\n" + body.split("\n", 1)[1]
+    )
+    ps = [read_toptw(f, m=1) for f in (normal, quirky, one_line)]
+    for p in ps:
+        assert [v.visit_id for v in p.visits] == ["1", "2"]
+        assert p.visits[1].windows == ((5.0, 60.0),)
+        assert p.vehicles[0].latest_end_s == 100.0
+        # (40,50)->(43,54) is exactly 5.0; (40,50)->(40,53.33) is 3.33 -> truncated 3.3
+        assert p.travel_time_s["euclid"][0, 1] == 5.0
+        assert p.travel_time_s["euclid"][0, 2] == 3.3
+
+
+@needs_bench
+def test_real_c204_if_present():
+    """If the original c204 file is available, it reads with 100 customers."""
+    f = BENCH / "toptw/c_r_rc_100_100/c204.txt"
+    if not f.exists():
+        pytest.skip("c204 not in the shared set")
+    assert len(read_toptw(f, m=1).visits) == 100
+
+
+def test_readers_reject_garbage(tmp_path):
+    """Malformed benchmark files raise InputError naming the file."""
+    f = tmp_path / "bad.txt"
+    f.write_text("hello\n")
+    with pytest.raises(InputError, match="bad.txt"):
+        read_top(f)
+    with pytest.raises(InputError, match="bad.txt"):
+        read_toptw(f, m=1)
