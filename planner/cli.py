@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
     from planner.roads.network import RoadNetwork
 
-from planner.errors import PlannerError
 from planner.batch.forces import slug
+from planner.errors import PlannerError
 
 log = logging.getLogger(__name__)
 
@@ -192,8 +192,8 @@ def matrix(
     out_dir: Path,
 ) -> None:
     """Snap sites to the network and write travel-time matrices and a snap report."""
-    from planner.planning.pipeline import snap_and_matrix
     from planner.demand.sites import read_site_points
+    from planner.planning.pipeline import snap_and_matrix
 
     net = _load(source, boundary, boundary_name, buffer_m, cache_dir)
     sites = read_site_points(sites_path)

@@ -28,9 +28,9 @@ REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "demo"
 sys.path.insert(0, str(REPO))
 
-from planner.roads.area import synthetic_network  # noqa: E402
-from planner.demand.hotspots import PUBLISHED_COLUMNS  # noqa: E402
 from planner.common import atomic_write_bytes  # noqa: E402
+from planner.demand.hotspots import PUBLISHED_COLUMNS  # noqa: E402
+from planner.roads.area import synthetic_network  # noqa: E402
 
 TO_WGS = pyproj.Transformer.from_crs(27700, 4326, always_xy=True)
 SEED = 49

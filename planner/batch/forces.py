@@ -13,8 +13,8 @@ import os
 import re
 from pathlib import Path
 
-from planner.errors import InputError
 from planner.common import atomic_write_bytes
+from planner.errors import InputError
 
 log = logging.getLogger(__name__)
 

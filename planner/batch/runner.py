@@ -32,9 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from planner import __version__
+from planner.common import atomic_write_bytes, write_csv
 from planner.errors import InputError
-from planner.common import atomic_write_bytes
-from planner.common import write_csv
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.common import DAY_NAMES, LONDON
+from planner.common import DAY_NAMES, LONDON, write_csv
 from planner.config import ForceConfig
 from planner.demand.weekly import VisitRequirement
-from planner.common import write_csv
 from planner.demand.windows import span
 
 log = logging.getLogger(__name__)

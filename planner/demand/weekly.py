@@ -40,8 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from planner.config import MP_KINDS, SITE_KINDS, ForceConfig, KindDemandConfig
 from planner.common import write_csv
+from planner.config import MP_KINDS, SITE_KINDS, ForceConfig, KindDemandConfig
 from planner.demand.sites import SitePoints
 from planner.demand.windows import TimeWindow, format_window, parse_windows
 

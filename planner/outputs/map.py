@@ -407,8 +407,8 @@ def _road_layer(result: PlanResult, parent: folium.FeatureGroup) -> int:
 
 def _extent(result: PlanResult) -> tuple[shapely.Geometry, str]:
     """The force boundary in BNG, or the network's extent if the config has none."""
-    from planner.roads.area import area_boundary
     from planner.planning.pipeline import network_coverage
+    from planner.roads.area import area_boundary
 
     boundary = area_boundary(result.inputs.config)
     if boundary is not None:

@@ -61,11 +61,9 @@ import numpy as np
 import pyproj
 import shapely
 
-from planner.common import LONDON
+from planner.common import LONDON, atomic_write_bytes, write_csv
 from planner.errors import InputError
-from planner.common import atomic_write_bytes
 from planner.planning.plan import Plan, PlanRoute, PlanStop, write_plan_json
-from planner.common import write_csv
 
 if TYPE_CHECKING:
     from planner.planning.week import PlanResult

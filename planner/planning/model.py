@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.common import LONDON
-from planner.roads.matrix import SiteGraph, travel_time_matrix
-from planner.planning.pipeline import WeekInputs
-from planner.routing.problem import Group, RoutingProblem, Vehicle, Visit
-from planner.roads.snapping import snap_sites
 from planner.demand.windows import TimeWindow
+from planner.planning.pipeline import WeekInputs
+from planner.roads.matrix import SiteGraph, travel_time_matrix
+from planner.roads.snapping import snap_sites
+from planner.routing.problem import Group, RoutingProblem, Vehicle, Visit
 
 log = logging.getLogger(__name__)
 

@@ -10,15 +10,15 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from planner.config import ForceConfig
-from planner.demand.weekly import Demand, Reject, Site, build_demand, sites_from_points
-from planner.errors import InputError
-from planner.demand.hotspots import HotspotResult
-from planner.roads.matrix import SiteGraph, TravelTimeMatrix, travel_time_matrix
-from planner.roads.network import RoadNetwork, mode_names
 from planner.common import write_csv
+from planner.config import ForceConfig
+from planner.demand.hotspots import HotspotResult
 from planner.demand.resources import Resources, resources_for_week
 from planner.demand.sites import SitePoints, read_site_points
+from planner.demand.weekly import Demand, Reject, Site, build_demand, sites_from_points
+from planner.errors import InputError
+from planner.roads.matrix import SiteGraph, TravelTimeMatrix, travel_time_matrix
+from planner.roads.network import RoadNetwork, mode_names
 from planner.roads.snapping import DEFAULT_MAX_SNAP_M, SnappedSites, snap_sites
 
 log = logging.getLogger(__name__)
@@ -182,8 +182,8 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
     InputError
         If a station cannot be placed on the network of a mode its units use.
     """
-    from planner.roads.area import area_boundary, area_network
     from planner.demand.hotspots import find_hotspots, read_crimes
+    from planner.roads.area import area_boundary, area_network
 
     net = area_network(config, cache_dir)
     modes = _modes_in_use(config)

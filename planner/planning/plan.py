@@ -40,9 +40,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planner.common import LONDON
+from planner.common import LONDON, atomic_write_bytes
 from planner.errors import InputError
-from planner.common import atomic_write_bytes
 
 SCHEMA = "planner.plan/1"
 

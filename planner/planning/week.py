@@ -23,7 +23,14 @@ from planner.config import ForceConfig
 from planner.errors import InfeasibleError
 from planner.planning.model import DEFAULT_AVOID_MIN, PlanningModel, build_model, seconds_from
 from planner.planning.pipeline import WeekInputs, prepare_week
-from planner.planning.plan import Plan, PlanRoute, PlanStop, Unpredictability, UnservedVisit, read_plan_json
+from planner.planning.plan import (
+    Plan,
+    PlanRoute,
+    PlanStop,
+    Unpredictability,
+    UnservedVisit,
+    read_plan_json,
+)
 from planner.routing.problem import RoutingProblem
 from planner.routing.solver import Solution, solve
 from planner.routing.validate import assert_valid

@@ -26,9 +26,9 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from shapely import ops as shapely_ops
 
+from planner.common import write_csv
 from planner.errors import InputError
 from planner.roads.network import ModeNetwork, adjacency_csr
-from planner.common import write_csv
 from planner.roads.snapping import SnappedSites
 
 log = logging.getLogger(__name__)

@@ -39,8 +39,8 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from planner.errors import DownloadError, InputError, NetworkError
 from planner.common import atomic_write_bytes
+from planner.errors import DownloadError, InputError, NetworkError
 from planner.roads.osm import OsmWays, graph_to_ways, read_osm_file
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planner.config import load_config
 from planner.batch.forces import generate_force_configs
+from planner.config import load_config
 
 
 def test_configs_for_all_forces(tmp_path: Path, force_areas: Path) -> None:
@@ -27,8 +27,8 @@ def test_boundary_of_generated_config_is_the_force(tmp_path: Path, force_areas: 
     """A generated config's placeholder station lies inside its force's boundary."""
     import shapely
 
-    from planner.roads.area import area_boundary
     from planner.planning.pipeline import station_points
+    from planner.roads.area import area_boundary
 
     (path,) = [
         p

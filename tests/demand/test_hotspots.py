@@ -18,7 +18,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.errors import InputError
+from planner.common import write_csv
 from planner.demand.hotspots import (
     CRIME_TYPES,
     DEFAULT_HARM_WEIGHTS,
@@ -36,9 +36,9 @@ from planner.demand.hotspots import (
     read_crimes,
     resolve_harm_weights,
 )
-from planner.roads.network import RoadNetwork, read_boundary
-from planner.common import write_csv
 from planner.demand.sites import read_site_points
+from planner.errors import InputError
+from planner.roads.network import RoadNetwork, read_boundary
 from tests.conftest import shared_file
 
 TO_BNG = pyproj.Transformer.from_crs(4326, 27700, always_xy=True)

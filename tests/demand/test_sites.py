@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.errors import InputError
 from planner.demand.sites import read_site_points
+from planner.errors import InputError
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from planner.config import ForceConfig, load_config
-from planner.demand.weekly import Site, build_demand, sites_from_points
 from planner.demand.sites import read_site_points
+from planner.demand.weekly import Site, build_demand, sites_from_points
 
 RUTLAND = Path(__file__).resolve().parents[2] / "data" / "rutland" / "force.toml"
 

@@ -38,7 +38,14 @@ from planner.outputs.run import (
     summary_markdown,
     write_run,
 )
-from planner.planning.plan import Plan, PlanRoute, PlanStop, Unpredictability, UnservedVisit, read_plan_json
+from planner.planning.plan import (
+    Plan,
+    PlanRoute,
+    PlanStop,
+    Unpredictability,
+    UnservedVisit,
+    read_plan_json,
+)
 from planner.planning.week import PlanResult, make_plan
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from planner.cli import cli
 from planner.config import load_config
-from planner.planning.pipeline import WeekInputs, prepare_week
 from planner.demand.sites import read_site_points
+from planner.planning.pipeline import WeekInputs, prepare_week
 
 REPO = Path(__file__).resolve().parents[2]
 

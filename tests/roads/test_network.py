@@ -12,8 +12,8 @@ import pytest
 import shapely
 from scipy.sparse import csgraph
 
-from planner.roads import network as network_mod
 from planner.errors import InputError
+from planner.roads import network as network_mod
 from planner.roads.network import (
     MPH_TO_KPH,
     RoadNetwork,

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.routing import solver as solver_mod
 from planner.errors import InfeasibleError, InputError
+from planner.routing import solver as solver_mod
 from planner.routing.problem import Group, RoutingProblem, Vehicle, Visit, read_toptw
 from planner.routing.solver import (
     PRIZE_SCALE,
