@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyproj
 
+from planner.common import to_bng
 from planner.errors import InputError
 from planner.roads.network import CRS_BNG, check_crs_plausible
 
 log = logging.getLogger(__name__)
-
-_TO_BNG = pyproj.Transformer.from_crs(4326, 27700, always_xy=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,7 +145,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[float], list[float], list[dic
                 lat = _float(rec["lat"], path=path, row=row, field="lat")
                 if np.isfinite(lon) and np.isfinite(lat):
                     _check_point(lon, lat, "EPSG:4326", path, row, "lon")
-                    x, y = _TO_BNG.transform(lon, lat)
+                    x, y = to_bng().transform(lon, lat)
             xs.append(float(x))
             ys.append(float(y))
             attrs.append(

@@ -10,16 +10,18 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from planner.common import write_csv
+from planner.common import DEFAULT_MAX_SNAP_M, to_bng, write_csv
 from planner.config import ForceConfig
-from planner.demand.hotspots import HotspotResult
+from planner.demand.crimes import read_crimes
+from planner.demand.hotspots import HotspotResult, find_hotspots
 from planner.demand.resources import Resources, resources_for_week
 from planner.demand.sites import SitePoints, read_site_points
 from planner.demand.weekly import Demand, Reject, Site, build_demand, sites_from_points
 from planner.errors import InputError
+from planner.roads.area import area_boundary, area_network
 from planner.roads.matrix import SiteGraph, TravelTimeMatrix, travel_time_matrix
 from planner.roads.network import RoadNetwork, mode_names
-from planner.roads.snapping import DEFAULT_MAX_SNAP_M, SnappedSites, snap_sites
+from planner.roads.snapping import SnappedSites, snap_sites
 
 log = logging.getLogger(__name__)
 
@@ -153,16 +155,13 @@ def _modes_in_use(config: ForceConfig) -> tuple[str, ...]:
 
 def station_points(config: ForceConfig) -> SitePoints:
     """The config's stations as points in EPSG:27700."""
-    import pyproj
-
-    to_bng = pyproj.Transformer.from_crs(4326, 27700, always_xy=True)
     xs, ys = [], []
     for st in config.stations:
         if st.easting is not None and st.northing is not None:
             xs.append(st.easting)
             ys.append(st.northing)
         else:
-            x, y = to_bng.transform(st.lon, st.lat)
+            x, y = to_bng().transform(st.lon, st.lat)
             xs.append(x)
             ys.append(y)
     return SitePoints(
@@ -182,9 +181,6 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
     InputError
         If a station cannot be placed on the network of a mode its units use.
     """
-    from planner.demand.hotspots import find_hotspots, read_crimes
-    from planner.roads.area import area_boundary, area_network
-
     net = area_network(config, cache_dir)
     modes = _modes_in_use(config)
     max_snap_m = config.area.max_snap_m
@@ -294,17 +290,14 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
 
 def excluded_places(config: ForceConfig) -> shapely.Geometry | None:
     """The config's excluded places as one EPSG:27700 geometry (circles), or ``None``."""
-    import pyproj
-
     if not config.incidents.exclude:
         return None
-    to_bng = pyproj.Transformer.from_crs(4326, 27700, always_xy=True)
     circles = []
     for place in config.incidents.exclude:
         if place.easting is not None and place.northing is not None:
             x, y = place.easting, place.northing
         else:
-            x, y = to_bng.transform(place.lon, place.lat)
+            x, y = to_bng().transform(place.lon, place.lat)
         circles.append(shapely.buffer(shapely.Point(x, y), place.radius_m))
     return shapely.union_all(circles)
 
