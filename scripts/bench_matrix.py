@@ -31,8 +31,8 @@ def run_case(source: str, n_sites: int, nx_sources: int, seed: int, queue: mp.Qu
     import numpy as np
 
     from planner.roads.matrix import SiteGraph, dijkstra_scipy, travel_time_matrix
-    from planner.roads.network import load_network
     from planner.roads.snapping import snap_sites
+    from planner.roads.sources import load_network
 
     net = load_network(
         source, cache_dir=Path(__file__).resolve().parents[1] / ".planner-cache" / "bench"

@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _bench import SHARED_DATA, peak_rss_mb, synthetic_pbf, timed
 
-from planner.roads.network import load_network, read_network, write_network
+from planner.roads.cache import read_network, write_network
+from planner.roads.sources import load_network
 
 
 def main() -> int:

@@ -29,16 +29,14 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from planner.roads.synthetic import (  # noqa: E402
+from planner.roads.synthetic import PROFILES, generate_network  # noqa: E402
+from planner.roads.synthetic.calibration import (  # noqa: E402
     CALIBRATED_STATS,
     PIPELINES,
-    PROFILES,
     REFERENCE_FILES,
     REFERENCE_NAMES,
     car_graph,
     compare_stats,
-    default_pipeline,
-    generate_network,
     network_stats,
 )
 
@@ -61,8 +59,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--pipeline",
         choices=PIPELINES,
-        default=None,
-        help="graph pipeline for both sides (default: planner if planner.roads.network is available)",
+        default="planner",
+        help="graph pipeline for both sides (default: planner, the planner's own normaliser)",
     )
     p.add_argument(
         "--tolerance", type=float, default=0.25, help="allowed relative difference (default 0.25)"
@@ -103,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s"
     )
-    pipeline = args.pipeline or default_pipeline()
+    pipeline = args.pipeline
     profiles = args.profile or list(PROFILES)
     failed = False
     for profile in profiles:

@@ -29,7 +29,7 @@ DEMO = REPO / "data" / "demo"
 sys.path.insert(0, str(REPO))
 
 from planner.common import atomic_write_bytes  # noqa: E402
-from planner.demand.hotspots import PUBLISHED_COLUMNS  # noqa: E402
+from planner.demand.crimes import PUBLISHED_COLUMNS  # noqa: E402
 from planner.roads.area import synthetic_network  # noqa: E402
 
 TO_WGS = pyproj.Transformer.from_crs(27700, 4326, always_xy=True)

@@ -1,15 +1,20 @@
-"""Shared fixtures: real UK data from ``../shared/data`` and small hand-made networks."""
+"""Shared fixtures: real UK data from ``../shared/data``, small hand-made networks, and real plans."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from planner.roads.network import RoadNetwork, build_network, load_network
+from planner.roads.network import RoadNetwork, build_network
 from planner.roads.osm import OsmWays
+from planner.roads.sources import load_network
+
+if TYPE_CHECKING:
+    from planner.planning.week import PlanResult
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -96,3 +101,43 @@ def square_net() -> Callable[..., RoadNetwork]:
         return build_network(make_ways(nodes, ways), **kwargs)  # type: ignore[arg-type]
 
     return build
+
+
+# Real plans, made once per session and shared by the output tests (tests/outputs).
+PLAN_CONFIGS = {
+    "demo": REPO / "data" / "demo" / "force.toml",
+    "rutland": REPO / "data" / "rutland" / "force.toml",
+}
+#: Enough search for plans that serve every required visit; an iteration stop, so the plans
+#: are the same on a loaded machine.
+PLAN_ITERATIONS = 100
+
+
+def _make_test_plan(name: str, tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
+    """Plan one of :data:`PLAN_CONFIGS`; a solver failure fails the tests (no stand-in plan)."""
+    # Imported here: most test folders never plan, and need not load the planning stack.
+    from planner.config import load_config
+    from planner.planning.week import make_plan
+    from planner.routing.solver import MaxIterations
+
+    return make_plan(
+        load_config(PLAN_CONFIGS[name]),
+        # The same cache as CLI tests that plan the demo again (tests/outputs/test_run.py).
+        cache_dir=tmp_path_factory.getbasetemp() / "planner-cache",
+        stop=MaxIterations(PLAN_ITERATIONS),
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_plan(tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
+    """The demo town's plan (synthetic roads; OFFICIAL, with fictional MPs' premises)."""
+    return _make_test_plan("demo", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def rutland_plan(tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
+    """Rutland's plan: real roads, OFFICIAL-SENSITIVE, visiting an MP's home (restricted).
+
+    Its week spans the clocks going back (last Sunday of October 2022).
+    """
+    return _make_test_plan("rutland", tmp_path_factory)

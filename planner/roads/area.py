@@ -8,15 +8,19 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
+from planner.common import WGS84
 from planner.config import ForceConfig
+from planner.errors import InputError
+from planner.roads.cache import cache_key, read_network, write_network
 from planner.roads.network import (
     CRS_BNG,
+    NORMALISE_VERSION,
     RoadNetwork,
     build_network,
-    download_network,
-    load_network,
     read_boundary,
 )
+from planner.roads.sources import download_network, load_network
+from planner.roads.synthetic import GENERATOR_VERSION, generate_network
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +54,11 @@ def area_network(config: ForceConfig, cache_dir: str | Path) -> RoadNetwork:
     assert area.download is not None
     if area.download.use_boundary:
         if boundary is None:
-            from planner.errors import InputError
-
             raise InputError(
                 "[area.download] use_boundary = true needs [area] boundary = 'file'",
                 field="area.download",
             )
-        polygon = gpd.GeoSeries([boundary], crs=CRS_BNG).to_crs(4326).iloc[0]
+        polygon = gpd.GeoSeries([boundary], crs=CRS_BNG).to_crs(WGS84).iloc[0]
         return download_network(polygon_wgs84=polygon, cache_dir=cache_dir, buffer_m=area.buffer_m)
     return download_network(place=area.download.place, cache_dir=cache_dir, buffer_m=area.buffer_m)
 
@@ -65,9 +67,6 @@ def synthetic_network(
     profile: str, nodes: int, seed: int, name: str, cache_dir: str | Path
 ) -> RoadNetwork:
     """The synthetic network for these settings, generated once and then read from the cache."""
-    from planner.roads.network import NORMALISE_VERSION, cache_key, read_network, write_network
-    from planner.roads.synthetic import GENERATOR_VERSION, generate_network
-
     # Both versions in the key: a changed generator or normaliser never reuses a stale network.
     key = cache_key(
         "synthetic",

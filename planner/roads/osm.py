@@ -22,7 +22,7 @@ from xml.sax.saxutils import quoteattr
 import networkx as nx
 import numpy as np
 
-from planner.common import atomic_write_bytes
+from planner.common import WGS84, atomic_write_bytes
 from planner.errors import InputError, NetworkError
 
 log = logging.getLogger(__name__)
@@ -255,8 +255,9 @@ def graph_to_ways(graph: nx.MultiDiGraph, source: str) -> OsmWays:
 
     crs = graph.graph.get("crs", "epsg:4326")
     to_wgs = None
-    if pyproj.CRS.from_user_input(crs) != pyproj.CRS.from_epsg(4326):
-        to_wgs = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    if pyproj.CRS.from_user_input(crs) != pyproj.CRS.from_epsg(WGS84):
+        # The graph's own CRS may be any projection, not only British National Grid.
+        to_wgs = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
 
     def lonlat(x: float, y: float) -> tuple[float, float]:
         if to_wgs is None:

@@ -20,13 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from planner.common import DEFAULT_MAX_SNAP_M
 from planner.errors import InputError
 from planner.roads.network import ModeNetwork
 
 log = logging.getLogger(__name__)
 
-#: Default farthest a site may be from its road, metres: a long driveway or a large car park.
-DEFAULT_MAX_SNAP_M = 300.0
 #: Road classes a patrol cannot stop on, so never used to reach a site.
 DEFAULT_NO_SNAP_HIGHWAYS: tuple[str, ...] = ("motorway", "motorway_link")
 

@@ -1,4 +1,4 @@
-"""Normalised car and foot networks, boundaries and the cache (planner.roads.network)."""
+"""Normalised car and foot networks, speed rules, boundaries, road sources and the cache."""
 
 from __future__ import annotations
 
@@ -12,21 +12,20 @@ import pytest
 import shapely
 from scipy.sparse import csgraph
 
-from planner.errors import InputError
-from planner.roads import network as network_mod
-from planner.roads.network import (
+from planner.errors import DownloadError, InputError
+from planner.roads import cache as cache_mod
+from planner.roads import sources as sources_mod
+from planner.roads.cache import read_network, write_network
+from planner.roads.network import RoadNetwork, read_boundary
+from planner.roads.rules import (
     MPH_TO_KPH,
-    RoadNetwork,
     car_allowed,
     car_direction,
     car_speed_kph,
     foot_allowed,
-    load_network,
     parse_maxspeed_mph,
-    read_boundary,
-    read_network,
-    write_network,
 )
+from planner.roads.sources import download_network, load_network
 
 
 @pytest.mark.parametrize(
@@ -147,7 +146,7 @@ def test_oneway_and_foot_directions(city: RoadNetwork) -> None:
 def test_xml_and_pbf_agree(rutland: RoadNetwork) -> None:
     """The drive-only XML extract of Rutland gives (almost) the PBF's car network."""
     xml = load_network(
-        Path(network_mod.__file__).parents[3] / "shared" / "data" / "rutland-drive.osm.bz2"
+        Path(__file__).resolve().parents[3] / "shared" / "data" / "rutland-drive.osm.bz2"
     )
     assert xml.car.n_nodes == pytest.approx(rutland.car.n_nodes, rel=0.01)
     assert xml.car.edge_length_m.sum() == pytest.approx(rutland.car.edge_length_m.sum(), rel=0.01)
@@ -203,7 +202,7 @@ def test_cache_round_trip(tmp_path: Path, rutland: RoadNetwork) -> None:
     again = read_network(path)
     for mode in ("car", "foot"):
         a, b = rutland.mode(mode), again.mode(mode)
-        for name in network_mod._ARRAY_FIELDS:
+        for name in cache_mod._ARRAY_FIELDS:
             assert np.array_equal(getattr(a, name), getattr(b, name)), name
         assert a.report == b.report
         assert a.highway_labels == b.highway_labels
@@ -217,7 +216,7 @@ def test_cache_is_used(tmp_path: Path, leeds_pbf: Path, monkeypatch: pytest.Monk
     def no_parse(path: Path) -> None:
         raise AssertionError("parsed again despite the cache")
 
-    monkeypatch.setattr(network_mod, "read_ways", no_parse)
+    monkeypatch.setattr(sources_mod, "read_ways", no_parse)
     second = load_network(leeds_pbf, cache_dir=tmp_path)
     assert np.array_equal(first.car.edge_travel_time_s, second.car.edge_travel_time_s)
 
@@ -325,9 +324,7 @@ def test_download_by_place_then_cache(
     """A place-name download builds the network; the second run needs no network access."""
     from osmnx import _nominatim, _overpass
 
-    net = network_mod.download_network(
-        place="City of London, England", cache_dir=tmp_path, buffer_m=200
-    )
+    net = download_network(place="City of London, England", cache_dir=tmp_path, buffer_m=200)
     assert recorded_osm["nominatim"] == 1 and recorded_osm["overpass"] >= 1
     assert net.car.n_nodes > 500
     assert "osmnx download" in net.source
@@ -337,9 +334,7 @@ def test_download_by_place_then_cache(
 
     monkeypatch.setattr(_nominatim, "_nominatim_request", offline)
     monkeypatch.setattr(_overpass, "_overpass_request", offline)
-    again = network_mod.download_network(
-        place="City of London, England", cache_dir=tmp_path, buffer_m=200
-    )
+    again = download_network(place="City of London, England", cache_dir=tmp_path, buffer_m=200)
     assert again.car.n_edges == net.car.n_edges
 
 
@@ -349,7 +344,7 @@ def test_download_by_force_boundary(
     """A police force boundary polygon downloads without Nominatim, clipped to the force."""
     pfa = gpd.read_file(force_areas)
     polygon = pfa.loc[pfa.PFA23NM == "London, City of"].geometry.iloc[0]
-    net = network_mod.download_network(polygon_wgs84=polygon, cache_dir=tmp_path, buffer_m=200)
+    net = download_network(polygon_wgs84=polygon, cache_dir=tmp_path, buffer_m=200)
     assert recorded_osm["nominatim"] == 0
     assert net.boundary_wkt is not None
     assert net.car.n_nodes > 300
@@ -364,12 +359,12 @@ def test_download_failure_is_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(_overpass, "_overpass_request", offline)
     polygon = shapely.box(-0.1, 51.51, -0.09, 51.52)
-    with pytest.raises(network_mod.DownloadError, match="pbf"):
-        network_mod.download_network(polygon_wgs84=polygon, cache_dir=tmp_path)
+    with pytest.raises(DownloadError, match="pbf"):
+        download_network(polygon_wgs84=polygon, cache_dir=tmp_path)
 
 
 @pytest.mark.online
 def test_real_download(tmp_path: Path) -> None:
     """Real Overpass and Nominatim (needs the internet; deselected by default)."""
-    net = network_mod.download_network(place="Oakham, Rutland, England", cache_dir=tmp_path)
+    net = download_network(place="Oakham, Rutland, England", cache_dir=tmp_path)
     assert net.car.n_nodes > 100

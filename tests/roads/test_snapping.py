@@ -5,21 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pyproj
 import pytest
 import shapely
 
+from planner.common import to_bng
 from planner.errors import InputError
 from planner.roads.matrix import SiteGraph, travel_time_matrix
 from planner.roads.network import RoadNetwork
 from planner.roads.snapping import snap_sites
 
-TO_BNG = pyproj.Transformer.from_crs(4326, 27700, always_xy=True)
-
 
 def bng(lon: float, lat: float) -> tuple[float, float]:
     """WGS84 to British National Grid metres."""
-    x, y = TO_BNG.transform(lon, lat)
+    x, y = to_bng().transform(lon, lat)
     return float(x), float(y)
 
 
