@@ -9,6 +9,7 @@ week must solve and validate within 5 minutes.
 
     python scripts/bench_scale.py                      # 100/20, 300/80, 1000/150
     python scripts/bench_scale.py --sizes 100:20 --time-limit 20
+    python scripts/bench_scale.py --sizes 300:80 --iterations 2000   # the same plan anywhere
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 import numpy as np
 
 from planner.routing.problem import Group, RoutingProblem, Vehicle, Visit
-from planner.routing.solver import solve
+from planner.routing.solver import MaxIterations, MaxRuntime, solve
 from planner.routing.validate import validate
 
 DAY = 86400.0
@@ -93,6 +94,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", default="100:20,300:80,1000:150", help="visits:shifts,...")
     ap.add_argument("--time-limit", type=float, default=None, help="default: 20/40/90 s by size")
+    ap.add_argument("--iterations", type=int, help="stop after this many iterations instead")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     print(f"{os.cpu_count()} cores; single-threaded solves")
@@ -107,7 +109,8 @@ def main() -> None:
         p = weekly_problem(n, m, a.seed)
         build = time.perf_counter() - t
         t = time.perf_counter()
-        sol = solve(p, time_limit_s=tl, seed=a.seed)
+        stop = MaxRuntime(tl) if a.iterations is None else MaxIterations(a.iterations)
+        sol = solve(p, stop=stop, seed=a.seed)
         wall = time.perf_counter() - t
         rep = validate(p, sol)
         total = sum(v.prize for v in p.visits)

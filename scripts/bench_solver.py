@@ -8,6 +8,11 @@ matched or beat, and the textbook model's mean gap from the same run.
     python scripts/bench_solver.py                 # everything, 10 s per instance
     python scripts/bench_solver.py --quick         # ~3 instances per set
     python scripts/bench_solver.py --sets p1,c1 --time-limit 5 --workers 2
+    python scripts/bench_solver.py --quick --iterations 500   # ours reproducible, on iterations
+
+Ours stops at the time limit (``MaxRuntime``) unless ``--iterations`` is given (then
+``MaxIterations``: the same scores on any machine); the textbook model always runs on
+OR-Tools' own time limit.
 """
 
 from __future__ import annotations
@@ -85,17 +90,22 @@ def quick_subset(items: list[dict], per_set: int = 3) -> list[dict]:
     return out
 
 
-def run_one(args: tuple[dict, float, int]) -> dict:
-    item, tl, seed = args
+def run_one(args: tuple[dict, float, int | None, int]) -> dict:
+    item, tl, iterations, seed = args
     from planner.routing.problem import read_top, read_toptw
-    from planner.routing.solver import solve, solve_textbook
+    from planner.routing.solver import MaxIterations, MaxRuntime, solve, solve_textbook
     from planner.routing.validate import validate
 
     prob = read_top(item["file"]) if item["kind"] == "top" else read_toptw(item["file"], item["m"])
     res = dict(item)
-    for label, fn in (("ours", solve), ("textbook", solve_textbook)):
+    stop = MaxRuntime(tl) if iterations is None else MaxIterations(iterations)
+    runs = (
+        ("ours", lambda: solve(prob, stop=stop, seed=seed)),
+        ("textbook", lambda: solve_textbook(prob, time_limit_s=tl, seed=seed)),
+    )
+    for label, run in runs:
         t = time.perf_counter()
-        sol = fn(prob, time_limit_s=tl, seed=seed)
+        sol = run()
         wall = time.perf_counter() - t
         rep = validate(prob, sol)
         res[label] = {
@@ -119,6 +129,7 @@ def main() -> None:
         "--sets", default=",".join(ALL_SETS), help="comma list of " + ",".join(ALL_SETS)
     )
     ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance and model")
+    ap.add_argument("--iterations", type=int, help="stop ours after this many iterations instead")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="~3 instances per set")
@@ -141,7 +152,9 @@ def main() -> None:
     results = []
     ctx = mp.get_context("spawn")
     with ctx.Pool(a.workers) as pool:
-        for r in pool.imap_unordered(run_one, [(it, a.time_limit, a.seed) for it in items]):
+        for r in pool.imap_unordered(
+            run_one, [(it, a.time_limit, a.iterations, a.seed) for it in items]
+        ):
             results.append(r)
             print(
                 f"  {r['name']:>12} bks {r['bks']:>6g}  ours {r['ours']['score']:>6g} "

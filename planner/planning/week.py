@@ -32,10 +32,39 @@ from planner.planning.plan import (
     read_plan_json,
 )
 from planner.routing.problem import RoutingProblem
-from planner.routing.solver import Solution, solve
+from planner.routing.solver import (
+    MaxIterations,
+    MaxRuntime,
+    Solution,
+    StoppingCriterion,
+    solve,
+)
 from planner.routing.validate import assert_valid
 
 log = logging.getLogger(__name__)
+
+
+def stop_from(
+    config: ForceConfig, time_limit_s: float | None = None, iterations: int | None = None
+) -> StoppingCriterion:
+    """The search's stopping criterion, from the command line's options or else the config.
+
+    ``--time-limit T`` gives ``MaxRuntime(T)``, ``--iterations N`` ``MaxIterations(N)``, both
+    whichever comes first.  Neither: the config's ``iterations`` if set (with its
+    ``time_limit_s`` as well, if the file sets that explicitly), else its ``time_limit_s``.
+    """
+    if time_limit_s is not None and iterations is not None:
+        return MaxIterations(iterations) | MaxRuntime(time_limit_s)
+    if iterations is not None:
+        return MaxIterations(iterations)
+    if time_limit_s is not None:
+        return MaxRuntime(time_limit_s)
+    solver = config.solver
+    if solver.iterations is None:
+        return MaxRuntime(solver.time_limit_s)
+    if "time_limit_s" in solver.model_fields_set:
+        return MaxIterations(solver.iterations) | MaxRuntime(solver.time_limit_s)
+    return MaxIterations(solver.iterations)
 
 
 def week_seed(seed: int, week_label: str) -> int:
@@ -68,7 +97,7 @@ def make_plan(
     cache_dir: str | Path,
     previous_plan: str | Path | None = None,
     avoid_min: float = DEFAULT_AVOID_MIN,
-    time_limit_s: float | None = None,
+    stop: StoppingCriterion | None = None,
     seed: int | None = None,
     progress: Callable[[float, float], None] | None = None,
     inputs: WeekInputs | None = None,
@@ -85,8 +114,11 @@ def make_plan(
         Last week's ``plan.json``: keep this week's visit times away from its times.
     avoid_min
         How far, in minutes.
-    time_limit_s, seed
-        Override the config's solver settings.
+    stop
+        When the search ends [default: the config's, :func:`stop_from`].  With a previous
+        plan the week is solved twice, each solve with this criterion.
+    seed
+        Override the config's seed.
     progress
         Called as ``progress(elapsed_s, best_prize)`` during the solve.
     inputs
@@ -109,16 +141,16 @@ def make_plan(
             f"{res.funded_officer_hours:.1f} officer-hours and the cheapest unit-shift costs "
             f"{cheapest:g}; raise pounds_per_week or make these visits optional"
         )
-    limit = time_limit_s if time_limit_s is not None else config.solver.time_limit_s
+    stop = stop if stop is not None else stop_from(config)
     used_seed = week_seed(seed if seed is not None else config.solver.seed, config.week.label)
     previous = read_plan_json(previous_plan) if previous_plan is not None else None
 
     unpredictability = None
     if previous is not None:
         free = build_model(inputs)
-        free_solution = _solve(free.problem, limit, used_seed, progress)
+        free_solution = _solve(free.problem, stop, used_seed, progress)
         model = build_model(inputs, previous_visits=previous.previous_visits(), avoid_min=avoid_min)
-        solution = _solve(model.problem, limit, used_seed, progress)
+        solution = _solve(model.problem, stop, used_seed, progress)
         unpredictability = Unpredictability(
             avoid_min=avoid_min,
             previous_plan=str(previous_plan),
@@ -128,20 +160,18 @@ def make_plan(
         )
     else:
         model = build_model(inputs)
-        solution = _solve(model.problem, limit, used_seed, progress)
-    plan = plan_from_solution(
-        model, solution, time_limit_s=limit, unpredictability=unpredictability
-    )
+        solution = _solve(model.problem, stop, used_seed, progress)
+    plan = plan_from_solution(model, solution, stop=stop, unpredictability=unpredictability)
     return PlanResult(plan=plan, model=model, solution=solution)
 
 
 def _solve(
     problem: RoutingProblem,
-    limit: float,
+    stop: StoppingCriterion,
     seed: int,
     progress: Callable[[float, float], None] | None,
 ) -> Solution:
-    solution = solve(problem, time_limit_s=limit, seed=seed, progress=progress)
+    solution = solve(problem, stop=stop, seed=seed, progress=progress)
     # The solver validates too; this second check is the pipeline's own guarantee.
     assert_valid(problem, solution)
     log.info("%s", solution.summary())
@@ -211,7 +241,7 @@ def plan_from_solution(
     model: PlanningModel,
     solution: Solution,
     *,
-    time_limit_s: float,
+    stop: StoppingCriterion,
     unpredictability: Unpredictability | None = None,
 ) -> Plan:
     """Turn a validated solution into the plan people read."""
@@ -229,30 +259,30 @@ def plan_from_solution(
         shift = shifts[route.vehicle_id]
         stops = []
         prev_departure = route.leave_s
-        for order, stop in enumerate(route.stops, start=1):
-            req = reqs[stop.visit_id]
+        for order, visit_stop in enumerate(route.stops, start=1):
+            req = reqs[visit_stop.visit_id]
             site = sites[req.site_id]
             stops.append(
                 PlanStop(
                     order=order,
-                    visit_id=stop.visit_id,
+                    visit_id=visit_stop.visit_id,
                     site_id=site.site_id,
                     name=site.name,
                     kind=site.kind,
                     risk=site.risk,
                     restricted=site.restricted,
-                    arrival=model.to_time(stop.arrival_s),
-                    start=model.to_time(stop.start_s),
-                    departure=model.to_time(stop.departure_s),
-                    travel_s=stop.arrival_s - prev_departure,
-                    dwell_s=visits[stop.visit_id].service_s,
-                    prize=visits[stop.visit_id].prize,
+                    arrival=model.to_time(visit_stop.arrival_s),
+                    start=model.to_time(visit_stop.start_s),
+                    departure=model.to_time(visit_stop.departure_s),
+                    travel_s=visit_stop.arrival_s - prev_departure,
+                    dwell_s=visits[visit_stop.visit_id].service_s,
+                    prize=visits[visit_stop.visit_id].prize,
                     notes=site.notes,
                     x_m=site.x_m,
                     y_m=site.y_m,
                 )
             )
-            prev_departure = stop.departure_s
+            prev_departure = visit_stop.departure_s
         routes.append(
             PlanRoute(
                 route_id=shift.shift_id,
@@ -290,11 +320,7 @@ def plan_from_solution(
         protective_marking=cfg.protective_marking,
         contains_mp_premises=any(s.is_mp_premises for s in inputs.demand.sites),
         seed=solution.seed,
-        solver={
-            "time_limit_s": time_limit_s,
-            "solve_time_s": round(solution.solve_time_s, 3),
-            "status": solution.status,
-        },
+        solver=_solver_record(solution, stop),
         budget={
             "pounds_per_week": res.pounds_per_week,
             "cost_per_officer_hour": res.cost_per_officer_hour,
@@ -305,3 +331,15 @@ def plan_from_solution(
         unserved=unserved,
         unpredictability=unpredictability,
     )
+
+
+def _solver_record(solution: Solution, stop: StoppingCriterion) -> dict[str, object]:
+    """plan.json's ``solver`` section: how the search was stopped and how it ended."""
+    return {
+        "time_limit_s": stop.runtime_limit_s(),
+        "stop": repr(stop),
+        "stopped_by": solution.stopped_by,
+        "iterations": solution.iterations,
+        "solve_time_s": round(solution.solve_time_s, 3),
+        "status": solution.status,
+    }

@@ -11,11 +11,12 @@ from planner.config import ForceConfig, load_config
 from planner.errors import InfeasibleError
 from planner.planning.model import same_time_next_week
 from planner.planning.plan import read_plan_json, write_plan_json
-from planner.planning.week import PlanResult, make_plan
+from planner.planning.week import PlanResult, make_plan, stop_from
+from planner.routing.solver import MaxIterations, MaxRuntime
 from planner.routing.validate import validate
 
 REPO = Path(__file__).resolve().parents[2]
-LIMIT_S = 3.0
+ITERATIONS = 100  # an iteration stop: the same plan on any machine, however busy
 
 
 def with_week(config: ForceConfig, iso_week: str) -> ForceConfig:
@@ -32,7 +33,9 @@ def demo_config() -> ForceConfig:
 @pytest.fixture(scope="module")
 def demo_plan(demo_config: ForceConfig, tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
     """The demo's plan for 2026-W49."""
-    return make_plan(demo_config, cache_dir=tmp_path_factory.mktemp("c"), time_limit_s=LIMIT_S)
+    return make_plan(
+        demo_config, cache_dir=tmp_path_factory.mktemp("c"), stop=MaxIterations(ITERATIONS)
+    )
 
 
 def test_demo_plan_is_valid_and_complete(demo_plan: PlanResult) -> None:
@@ -59,7 +62,7 @@ def test_same_seed_same_plan(
     demo_config: ForceConfig, demo_plan: PlanResult, tmp_path: Path
 ) -> None:
     """Planning the same week again with the same seed gives the same routes and times."""
-    again = make_plan(demo_config, cache_dir=tmp_path, time_limit_s=LIMIT_S)
+    again = make_plan(demo_config, cache_dir=tmp_path, stop=MaxIterations(ITERATIONS))
     assert again.plan.routes == demo_plan.plan.routes
     assert again.plan.seed == demo_plan.plan.seed
 
@@ -68,7 +71,9 @@ def test_different_weeks_differ(
     demo_config: ForceConfig, demo_plan: PlanResult, tmp_path: Path
 ) -> None:
     """Another week uses another seed and gives different visit timings."""
-    other = make_plan(with_week(demo_config, "2026-W50"), cache_dir=tmp_path, time_limit_s=LIMIT_S)
+    other = make_plan(
+        with_week(demo_config, "2026-W50"), cache_dir=tmp_path, stop=MaxIterations(ITERATIONS)
+    )
     assert other.plan.seed != demo_plan.plan.seed
     this = {(s.site_id, s.start.astimezone(dt.UTC).time()) for s in demo_plan.plan.stops}
     that = {(s.site_id, s.start.astimezone(dt.UTC).time()) for s in other.plan.stops}
@@ -83,7 +88,7 @@ def test_keeps_away_from_last_week(
     result = make_plan(
         with_week(demo_config, "2026-W50"),
         cache_dir=tmp_path,
-        time_limit_s=LIMIT_S,
+        stop=MaxIterations(ITERATIONS),
         previous_plan=last,
         avoid_min=60,
     )
@@ -104,7 +109,7 @@ def test_required_visit_nobody_can_make(demo_config: ForceConfig, tmp_path: Path
         update={"budget": demo_config.budget.model_copy(update={"pounds_per_week": 100.0})}
     )
     with pytest.raises(InfeasibleError, match="NB-SUR-1"):
-        make_plan(cfg, cache_dir=tmp_path, time_limit_s=LIMIT_S)
+        make_plan(cfg, cache_dir=tmp_path, stop=MaxIterations(ITERATIONS))
 
 
 def test_rutland_plan_with_real_hotspots(tmp_path: Path) -> None:
@@ -112,7 +117,7 @@ def test_rutland_plan_with_real_hotspots(tmp_path: Path) -> None:
     result = make_plan(
         load_config(REPO / "data" / "rutland" / "force.toml"),
         cache_dir=tmp_path,
-        time_limit_s=LIMIT_S,
+        stop=MaxIterations(ITERATIONS),
     )
     assert validate(result.model.problem, result.solution).ok
     kinds = {s.kind for s in result.plan.stops}
@@ -127,6 +132,29 @@ def test_round_trip_across_clock_change(tmp_path: Path) -> None:
     result = make_plan(
         load_config(REPO / "data" / "rutland" / "force.toml"),
         cache_dir=tmp_path,
-        time_limit_s=LIMIT_S,
+        stop=MaxIterations(ITERATIONS),
     )
     assert read_plan_json(write_plan_json(result.plan, tmp_path / "plan.json")) == result.plan
+
+
+def test_stop_from_options_and_config(demo_config: ForceConfig) -> None:
+    """Options win over the config; the config's iterations stop it, with its limit if set."""
+    assert stop_from(demo_config, 5.0) == MaxRuntime(5)
+    assert stop_from(demo_config, None, 300) == MaxIterations(300)
+    assert stop_from(demo_config, 5.0, 300) == MaxIterations(300) | MaxRuntime(5)
+    limit = demo_config.solver.time_limit_s
+    assert stop_from(demo_config) == MaxRuntime(limit)  # the demo sets no iterations
+    solver = demo_config.solver.model_copy(update={"iterations": 50})
+    with_iterations = demo_config.model_copy(update={"solver": solver})
+    # The demo's file sets time_limit_s, so it stays as the safety net.
+    assert stop_from(with_iterations) == MaxIterations(50) | MaxRuntime(limit)
+    bare = type(solver).model_validate({"seed": 1, "iterations": 50})
+    assert stop_from(demo_config.model_copy(update={"solver": bare})) == MaxIterations(50)
+
+
+def test_plan_records_the_stop(demo_plan: PlanResult) -> None:
+    """plan.json's solver section says how the search was stopped and how it ended."""
+    solver = demo_plan.plan.solver
+    assert solver["stop"] == solver["stopped_by"] == f"MaxIterations({ITERATIONS})"
+    assert solver["iterations"] == ITERATIONS and solver["status"] == "ok"
+    assert solver["time_limit_s"] is None
