@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 
 from planner.outputs.map import write_map
-from planner.outputs.run import day_label
+from planner.outputs.text import day_label
 from planner.planning.week import PlanResult
-from tests.outputs.test_run import EVIL, plan_result, with_evil_names
+from tests.outputs.hostile import EVIL, with_evil_names
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -106,11 +106,7 @@ class Browser:
         self.driver.execute_async_script(
             "var done = arguments[0]; requestAnimationFrame(function () { requestAnimationFrame(done); });"
         )
-        requests = []
-        for entry in self.driver.get_log("performance"):
-            msg = json.loads(entry["message"])["message"]
-            if msg["method"] == "Network.requestWillBeSent":
-                requests.append(msg["params"]["request"]["url"])
+        requests = self.requests()
         nav = self.driver.execute_script(
             "var n = performance.getEntriesByType('navigation')[0];"
             "return {load_ms: n.loadEventEnd, dom_ms: n.domContentLoadedEventEnd};"
@@ -122,6 +118,15 @@ class Browser:
             "errors": self.driver.execute_script("return window.__errors"),
             "console": [e for e in self.driver.get_log("browser") if e["level"] == "SEVERE"],
         }
+
+    def requests(self) -> list[str]:
+        """URLs the page asked for since the last call (from Chrome's performance log)."""
+        urls = []
+        for entry in self.driver.get_log("performance"):
+            msg = json.loads(entry["message"])["message"]
+            if msg["method"] == "Network.requestWillBeSent":
+                urls.append(msg["params"]["request"]["url"])
+        return urls
 
     def js(self, script: str, *args: object) -> Any:
         """Run JavaScript in the page."""
@@ -148,18 +153,6 @@ def browser() -> Iterator[Browser]:
         yield b
     finally:
         b.close()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
-    """The demo town's plan."""
-    return plan_result("demo", tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def rutland(tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
-    """Rutland's plan."""
-    return plan_result("rutland", tmp_path_factory)
 
 
 TIMINGS: dict[str, dict[str, float]] = {}
@@ -205,13 +198,13 @@ def _check_page(b: Browser, result: PlanResult) -> None:
     assert got["title"].startswith(f"[{plan.protective_marking}]")
 
 
-def test_demo_map(browser: Browser, demo: PlanResult, tmp_path: Path) -> None:
+def test_demo_map(browser: Browser, demo_plan: PlanResult, tmp_path: Path) -> None:
     """The demo's map (OFFICIAL, online mode): no JS error, every route and stop; tiles only on request."""
-    path = write_map(demo, tmp_path / "demo.html")
+    path = write_map(demo_plan, tmp_path / "demo.html")
     page = browser.open(path)
     assert page["errors"] == [] and page["console"] == []
     assert _offline(page["requests"]) == []  # the tile layer is off until ticked
-    _check_page(browser, demo)
+    _check_page(browser, demo_plan)
     _record("demo (online mode)", path, page)
     browser.screenshot(ARTIFACTS / "demo-map-online.png")
     browser.driver.get_log("performance")
@@ -220,12 +213,16 @@ def test_demo_map(browser: Browser, demo: PlanResult, tmp_path: Path) -> None:
         ".find(function (l) { return l.textContent.trim() === 'Street map tiles (online)'; })"
         ".querySelector('input').click();"
     )
-    time.sleep(0.5)
-    asked = []
-    for entry in browser.driver.get_log("performance"):
-        msg = json.loads(entry["message"])["message"]
-        if msg["method"] == "Network.requestWillBeSent":
-            asked.append(msg["params"]["request"]["url"])
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    asked: list[str] = []
+
+    def tiles_asked(_driver: object) -> bool:
+        asked.extend(browser.requests())
+        return bool(asked)
+
+    # Wait for the first requests rather than a fixed time: a loaded machine may be slow.
+    WebDriverWait(browser.driver, timeout=30, poll_frequency=0.2).until(tiles_asked)
     # Only OpenStreetMap's tile server is asked (and the test browser blocks even that).
     assert asked and {u.split("/")[2] for u in asked} == {"tile.openstreetmap.org"}
     assert browser.js("return window.__errors") == []
@@ -238,7 +235,7 @@ def test_secure_map_stays_offline(
     browser: Browser, name: str, redact: bool, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     """Secure maps load with no JS error and not one request leaving file://."""
-    result: PlanResult = request.getfixturevalue(name)
+    result: PlanResult = request.getfixturevalue(f"{name}_plan")
     path = write_map(result, tmp_path / f"{name}.html", secure=True, redact=redact)
     page = browser.open(path)
     assert page["errors"] == [] and page["console"] == []
@@ -259,10 +256,12 @@ def test_secure_map_stays_offline(
         assert homes == sum(s.restricted for s in result.inputs.demand.sites)
 
 
-def test_day_buttons_and_unit_filters(browser: Browser, demo: PlanResult, tmp_path: Path) -> None:
+def test_day_buttons_and_unit_filters(
+    browser: Browser, demo_plan: PlanResult, tmp_path: Path
+) -> None:
     """A day button shows that day only; unticking a unit hides its routes; 'All' brings all back."""
-    plan = demo.plan
-    path = write_map(demo, tmp_path / "demo.html", secure=True)
+    plan = demo_plan.plan
+    path = write_map(demo_plan, tmp_path / "demo.html", secure=True)
     browser.open(path)
     count = (
         "return [plannerMap.visibleRoutes(),"
@@ -293,9 +292,11 @@ def test_day_buttons_and_unit_filters(browser: Browser, demo: PlanResult, tmp_pa
     assert browser.js("return window.__errors") == []
 
 
-def test_hostile_text_shows_as_text(browser: Browser, demo: PlanResult, tmp_path: Path) -> None:
+def test_hostile_text_shows_as_text(
+    browser: Browser, demo_plan: PlanResult, tmp_path: Path
+) -> None:
     """A stop named ``<script>...`` with ``${...}`` notes: popups show the text, nothing runs."""
-    evil = with_evil_names(demo)
+    evil = with_evil_names(demo_plan)
     path = write_map(evil, tmp_path / "evil.html", secure=True)
     page = browser.open(path)
     assert page["errors"] == []

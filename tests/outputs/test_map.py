@@ -2,56 +2,47 @@
 
 Assertions are on the page folium renders (``m.get_root().render()``), as geopandas tests its
 ``explore`` maps: layers, routes and stops, escaping, the marking, and in secure mode not one
-URL of a third party. The browser tests (tests/test_browser.py) run the same pages for real.
+URL of a third party. The browser tests (tests/outputs/test_browser.py) run the same pages for real.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from planner.common import LONDON
-from planner.outputs.map import default_secure, leaflet_assets, plan_map, render_map, write_map
-from planner.outputs.run import day_label, lonlat, redaction_area
+from planner.outputs.geometry import lonlat, redaction_area
+from planner.outputs.map import default_secure, plan_map, render_map, write_map
+from planner.outputs.map_assets import leaflet_assets
+from planner.outputs.text import day_label
 from planner.planning.week import PlanResult
-from tests.outputs.test_run import EVIL, EVIL_TEMPLATE, plan_result, with_evil_names
+from tests.outputs.hostile import EVIL, EVIL_TEMPLATE, with_evil_names
 
 #: URLs that are names, never fetched: XML namespaces.
 NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
-    """The demo town's plan."""
-    return plan_result("demo", tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def rutland(tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
-    """Rutland's plan (OFFICIAL-SENSITIVE, with an MP's home)."""
-    return plan_result("rutland", tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def demo_html(demo: PlanResult) -> str:
+def demo_html(demo_plan: PlanResult) -> str:
     """The demo map with its default settings (OFFICIAL: online tiles)."""
-    return render_map(plan_map(demo))
+    return render_map(plan_map(demo_plan))
 
 
 @pytest.fixture(scope="module")
-def demo_secure_html(demo: PlanResult) -> str:
+def demo_secure_html(demo_plan: PlanResult) -> str:
     """The demo map in secure mode."""
-    return render_map(plan_map(demo, secure=True))
+    return render_map(plan_map(demo_plan, secure=True))
 
 
 @pytest.fixture(scope="module")
-def rutland_html(rutland: PlanResult) -> str:
+def rutland_html(rutland_plan: PlanResult) -> str:
     """Rutland's map with its default settings (secure, since it is OFFICIAL-SENSITIVE)."""
-    return render_map(plan_map(rutland))
+    return render_map(plan_map(rutland_plan))
 
 
 def js(text: str) -> str:
@@ -94,17 +85,21 @@ def third_party_urls(html: str) -> list[str]:
     return [u for u in found if not u.startswith(NAMESPACES)]
 
 
-def test_default_secure_rule(demo: PlanResult, rutland: PlanResult) -> None:
+def test_default_secure_rule(demo_plan: PlanResult, rutland_plan: PlanResult) -> None:
     """Secure by default unless the marking is plain OFFICIAL (Rutland yes, the demo no)."""
-    assert rutland.plan.protective_marking == "OFFICIAL-SENSITIVE" and default_secure(rutland.plan)
-    assert demo.plan.protective_marking == "OFFICIAL" and not default_secure(demo.plan)
+    assert rutland_plan.plan.protective_marking == "OFFICIAL-SENSITIVE" and default_secure(
+        rutland_plan.plan
+    )
+    assert demo_plan.plan.protective_marking == "OFFICIAL" and not default_secure(demo_plan.plan)
 
 
 @pytest.mark.parametrize("which", ["demo_html", "demo_secure_html", "rutland_html"])
 def test_layers_present(which: str, request: pytest.FixtureRequest) -> None:
     """A check box per day and per unit, and the hot spot, MP, station and boundary layers."""
     html = request.getfixturevalue(which)
-    result: PlanResult = request.getfixturevalue("rutland" if "rutland" in which else "demo")
+    result: PlanResult = request.getfixturevalue(
+        "rutland_plan" if "rutland" in which else "demo_plan"
+    )
     plan = result.plan
     for day in {r.day for r in plan.routes}:
         assert js(f"Day: {day_label(day)}") in html
@@ -116,15 +111,17 @@ def test_layers_present(which: str, request: pytest.FixtureRequest) -> None:
     secure = which != "demo_html"
     assert js("Roads (OpenStreetMap)") in html
     assert (js("Street map tiles (online)") in html) == (not secure)
-    assert "L.control.layers" in html and "planner-days" in html
-    assert "planner-legend" in html and "planner-summary" in html
+    # Not the bare class names: the page's CSS holds those whether or not the panels are there.
+    assert "L.control.layers" in html and "'planner-panel planner-days'" in html
+    assert "panel('bottomleft', 'planner-legend', \"\\u003cb\\u003eUnits\\u003c/b\\u003e" in html
+    assert "panel('bottomright', 'planner-summary', \"\\u003cdetails open\\u003e" in html
 
 
 @pytest.mark.parametrize("which", ["demo_html", "rutland_html"])
 def test_routes_and_stops(which: str, request: pytest.FixtureRequest) -> None:
     """One road line per route and one numbered marker per stop, each stop's popup with its times."""
     html = squash(request.getfixturevalue(which))
-    plan = request.getfixturevalue("rutland" if "rutland" in which else "demo").plan
+    plan = request.getfixturevalue("rutland_plan" if "rutland" in which else "demo_plan").plan
     assert len(plan.routes) > 0
     assert html.count('"className":"planner-route"') == len(plan.routes)
     assert html.count('"className":"planner-stop-icon"') == len(plan.stops)
@@ -140,9 +137,9 @@ def test_routes_and_stops(which: str, request: pytest.FixtureRequest) -> None:
         )
 
 
-def test_summary_panel_figures(demo: PlanResult, demo_html: str) -> None:
+def test_summary_panel_figures(demo_plan: PlanResult, demo_html: str) -> None:
     """The summary panel carries the figures of summary.md."""
-    plan = demo.plan
+    plan = demo_plan.plan
     assert f"{plan.prize_covered:,.1f} of {plan.prize_total:,.1f}" in demo_html
     assert (
         f"{plan.budget['used_officer_hours']:,.1f} of {plan.budget['funded_officer_hours']:,.1f} funded"
@@ -187,9 +184,9 @@ def test_online_mode_only_tiles(demo_html: str) -> None:
     assert not re.search(r"<script[^>]+src=", demo_html)
 
 
-def test_hostile_text_is_escaped(demo: PlanResult) -> None:
+def test_hostile_text_is_escaped(demo_plan: PlanResult) -> None:
     """Site names and notes with markup or ``${...}`` show as text and never run."""
-    html = render_map(plan_map(with_evil_names(demo), secure=True))
+    html = render_map(plan_map(with_evil_names(demo_plan), secure=True))
     assert EVIL not in html
     assert "<img src=x" not in html
     assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" not in html  # not even JSON-raw
@@ -199,10 +196,10 @@ def test_hostile_text_is_escaped(demo: PlanResult) -> None:
     assert EVIL_TEMPLATE.split("<")[0] in html
 
 
-def test_redacted_map(rutland: PlanResult) -> None:
+def test_redacted_map(rutland_plan: PlanResult) -> None:
     """Redacted: an MP's home is a 500 m area around a grid centre; no name, no exact point."""
-    html = render_map(plan_map(rutland, redact=True))
-    homes = [s for s in rutland.inputs.demand.sites if s.restricted]
+    html = render_map(plan_map(rutland_plan, redact=True))
+    homes = [s for s in rutland_plan.inputs.demand.sites if s.restricted]
     assert homes
     for site in homes:
         lon, lat = lonlat(site.x_m, site.y_m)
@@ -217,7 +214,7 @@ def test_redacted_map(rutland: PlanResult) -> None:
         assert lat not in (bounds[0][0], bounds[1][0]) and lon not in (bounds[0][1], bounds[1][1])
     assert squash(html).count('"className":"planner-restricted-area"') == len(homes)
     assert '"radius":500.0' in squash(html)
-    plain = render_map(plan_map(rutland, redact=False))
+    plain = render_map(plan_map(rutland_plan, redact=False))
     assert all(s.name in plain for s in homes)
 
 
@@ -227,15 +224,16 @@ def test_coordinates_rounded(rutland_html: str) -> None:
     assert not re.search(r"[-\d]\d*\.\d{7,}", own)
 
 
-def test_notebook_repr(demo: PlanResult) -> None:
+def test_notebook_repr(demo_plan: PlanResult) -> None:
     """The map shows in a notebook (``_repr_html_``) with its marking."""
-    out = plan_map(demo)._repr_html_()
-    assert "iframe" in out and "planner-marking" in out and "OFFICIAL" in out
+    out = plan_map(demo_plan)._repr_html_()
+    banner = '<div class="planner-marking top" role="note">OFFICIAL</div>'
+    assert out.count("<iframe srcdoc=") == 1 and escape(banner) in out
 
 
-def test_write_map(demo: PlanResult, tmp_path: Path) -> None:
+def test_write_map(demo_plan: PlanResult, tmp_path: Path) -> None:
     """write_map writes one self-contained file of a sensible size."""
-    path = write_map(demo, tmp_path / "m.html", secure=True)
+    path = write_map(demo_plan, tmp_path / "m.html", secure=True)
     size = path.stat().st_size
     assert 150_000 < size < 3_000_000
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

@@ -1,11 +1,10 @@
-"""A plan's run folder: plan.json, schedule, routes, unserved, summary, GPX, briefings (planner.outputs.run).
+"""A plan's run folder: plan.json, schedule, routes, unserved, summary, GPX, briefings (planner.outputs).
 
 The plans tested are real: :func:`planner.planning.week.make_plan` on the demo town and on Rutland
-(real roads, a week across the clocks going back), with a short time limit, made once per test
-session and shared with tests/test_maps.py and tests/test_browser.py. These tests are about the
-files, not the optimiser: should the solver find no plan in the short time (``InfeasibleError``
-and the like), a hand-made feasible solution of the same model stands in, and
-:func:`test_solver_plan_used` reports it as a skip.
+(real roads, a week across the clocks going back), with a short iteration stop, made once per
+test session by the ``demo_plan`` and ``rutland_plan`` fixtures of tests/conftest.py and shared
+with tests/outputs/test_map.py and test_browser.py. A solver failure fails these tests: no
+stand-in plan is ever used.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
-import functools
 import json
 import math
 import xml.etree.ElementTree as ET
@@ -26,18 +24,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.common import LONDON
-from planner.config import load_config
-from planner.outputs.run import (
-    RunFolder,
-    briefing_html,
-    lonlat,
-    redaction_area,
-    route_geometries,
-    route_gpx,
-    schedule_rows,
-    summary_markdown,
-    write_run,
-)
+from planner.outputs.briefings import briefing_html
+from planner.outputs.geometry import lonlat, redaction_area, route_geometries
+from planner.outputs.gpx import route_gpx
+from planner.outputs.run import RunFolder, write_run
+from planner.outputs.summary import summary_markdown
+from planner.outputs.tables import schedule_rows
 from planner.planning.plan import (
     Plan,
     PlanRoute,
@@ -46,65 +38,20 @@ from planner.planning.plan import (
     UnservedVisit,
     read_plan_json,
 )
-from planner.planning.week import PlanResult, make_plan
+from planner.planning.week import PlanResult
+from planner.routing.solver import MaxIterations, MaxRuntime
+from tests.outputs.hostile import EVIL, with_evil_names
 
-REPO = Path(__file__).resolve().parents[2]
-CONFIGS = {
-    "demo": REPO / "data" / "demo" / "force.toml",
-    "rutland": REPO / "data" / "rutland" / "force.toml",
-}
-TIME_LIMIT_S = 5.0
-EVIL = "<script>alert(1)</script>"
-EVIL_TEMPLATE = '${window.__pwned=1}<img src=x onerror="window.__pwned=2">'
+DEMO_CONFIG = Path(__file__).resolve().parents[2] / "data" / "demo" / "force.toml"
 
 
 # ----------------------------------------------------------------------------- fixtures
 
 
-@functools.cache
-def _result(name: str, cache_dir: str) -> PlanResult:
-    # A solver failure must fail these tests, so no stand-in plan is ever used.
-    return make_plan(load_config(CONFIGS[name]), cache_dir=cache_dir, time_limit_s=TIME_LIMIT_S)
-
-
-def plan_result(name: str, tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
-    """The demo's or Rutland's plan, made once per test session (shared by the test modules)."""
-    return _result(name, str(tmp_path_factory.getbasetemp() / "planner-cache"))
-
-
-def with_evil_names(result: PlanResult) -> PlanResult:
-    """The result with hostile text in a stop's name and notes and in the sites' names."""
-    plan = result.plan
-    first = plan.routes[0]
-    stop = dataclasses.replace(first.stops[0], name=EVIL, notes=EVIL_TEMPLATE)
-    routes = (dataclasses.replace(first, stops=(stop, *first.stops[1:])), *plan.routes[1:])
-    inputs = result.inputs
-    sites = tuple(
-        dataclasses.replace(s, name=EVIL + EVIL_TEMPLATE, notes=EVIL) for s in inputs.demand.sites
-    )
-    inputs = dataclasses.replace(inputs, demand=dataclasses.replace(inputs.demand, sites=sites))
-    model = dataclasses.replace(result.model, inputs=inputs)
-    return PlanResult(
-        plan=dataclasses.replace(plan, routes=routes), model=model, solution=result.solution
-    )
-
-
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
-    """The demo town's plan."""
-    return plan_result("demo", tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def rutland(tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
-    """Rutland's plan (real roads, OFFICIAL-SENSITIVE)."""
-    return plan_result("rutland", tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def demo_run(demo: PlanResult, tmp_path_factory: pytest.TempPathFactory) -> RunFolder:
+def demo_run(demo_plan: PlanResult, tmp_path_factory: pytest.TempPathFactory) -> RunFolder:
     """The demo's run folder."""
-    return write_run(demo, tmp_path_factory.mktemp("run") / "demo")
+    return write_run(demo_plan, tmp_path_factory.mktemp("run") / "demo")
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -115,14 +62,14 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 # ----------------------------------------------------------------------------- tests
 
 
-def test_plans_under_test_are_the_solvers(demo: PlanResult, rutland: PlanResult) -> None:
+def test_plans_under_test_are_the_solvers(demo_plan: PlanResult, rutland_plan: PlanResult) -> None:
     """The plans under test come from the solver and serve every required visit."""
-    assert demo.solution.status in {"ok", "time_capped"}
-    assert not [u for u in demo.plan.unserved if u.required]
-    assert not [u for u in rutland.plan.unserved if u.required]
+    assert demo_plan.solution.status in {"ok", "time_capped"}
+    assert not [u for u in demo_plan.plan.unserved if u.required]
+    assert not [u for u in rutland_plan.plan.unserved if u.required]
 
 
-def test_run_folder_files(demo_run: RunFolder, demo: PlanResult) -> None:
+def test_run_folder_files(demo_run: RunFolder, demo_plan: PlanResult) -> None:
     """Every file of the run folder is there: one GPX and one briefing per route, the map."""
     names = {str(f) for f in demo_run.files}
     for name in (
@@ -134,7 +81,7 @@ def test_run_folder_files(demo_run: RunFolder, demo: PlanResult) -> None:
         "map.html",
     ):
         assert name in names and (demo_run.path / name).is_file(), name
-    n = len(demo.plan.routes)
+    n = len(demo_plan.plan.routes)
     assert len(list((demo_run.path / "gpx").glob("*.gpx"))) == n
     assert len(list((demo_run.path / "briefings").glob("*.html"))) == n
     assert (demo_run.path / "demand" / "visits.csv").is_file()
@@ -152,16 +99,16 @@ def same_plan(a: Plan, b: Plan) -> bool:
 
 
 def test_plan_json_round_trip(
-    demo_run: RunFolder, demo: PlanResult, rutland: PlanResult, tmp_path: Path
+    demo_run: RunFolder, demo_plan: PlanResult, rutland_plan: PlanResult, tmp_path: Path
 ) -> None:
     """plan.json reads back to the very plan written (Rutland's week spans a clock change)."""
-    assert same_plan(read_plan_json(demo_run.path / "plan.json"), demo.plan)
-    assert read_plan_json(demo_run.path / "plan.json") == demo.plan
+    assert same_plan(read_plan_json(demo_run.path / "plan.json"), demo_plan.plan)
+    assert read_plan_json(demo_run.path / "plan.json") == demo_plan.plan
     from planner.planning.plan import write_plan_json
 
-    back = read_plan_json(write_plan_json(rutland.plan, tmp_path / "plan.json"))
-    assert same_plan(back, rutland.plan)
-    for r1, r2 in zip(back.routes, rutland.plan.routes, strict=True):
+    back = read_plan_json(write_plan_json(rutland_plan.plan, tmp_path / "plan.json"))
+    assert same_plan(back, rutland_plan.plan)
+    for r1, r2 in zip(back.routes, rutland_plan.plan.routes, strict=True):
         for s1, s2 in zip(r1.stops, r2.stops, strict=True):
             assert s1.arrival.astimezone(dt.UTC) == s2.arrival.astimezone(dt.UTC)
 
@@ -266,10 +213,10 @@ def test_plan_json_round_trip_any_plan(plan: Plan) -> None:
     assert back.week_start.astimezone(dt.UTC) == plan.week_start.astimezone(dt.UTC)
 
 
-def test_schedule_matches_plan(demo_run: RunFolder, demo: PlanResult) -> None:
+def test_schedule_matches_plan(demo_run: RunFolder, demo_plan: PlanResult) -> None:
     """schedule.csv has one row per visit, in route order, in Europe/London wall-clock time."""
     rows = read_csv(demo_run.path / "schedule.csv")
-    stops = [(r, s) for r in demo.plan.routes for s in r.stops]
+    stops = [(r, s) for r in demo_plan.plan.routes for s in r.stops]
     assert len(rows) == len(stops) > 0
     for row, (r, s) in zip(rows, stops, strict=True):
         arrival = s.arrival.astimezone(LONDON)
@@ -280,14 +227,14 @@ def test_schedule_matches_plan(demo_run: RunFolder, demo: PlanResult) -> None:
         assert row["arrival"] == arrival.strftime("%H:%M")
         assert row["departure"] == s.departure.astimezone(LONDON).strftime("%H:%M")
         assert float(row["travel_min"]) == pytest.approx(s.travel_s / 60, abs=0.05)
-    assert rows == [{k: str(v) for k, v in r.items()} for r in schedule_rows(demo.plan)]
+    assert rows == [{k: str(v) for k, v in r.items()} for r in schedule_rows(demo_plan.plan)]
 
 
-def test_schedule_local_time_across_clock_change(rutland: PlanResult) -> None:
+def test_schedule_local_time_across_clock_change(rutland_plan: PlanResult) -> None:
     """Rutland's week spans the clocks going back: times are GMT after, BST before."""
-    rows = schedule_rows(rutland.plan)
+    rows = schedule_rows(rutland_plan.plan)
     by_key = {(r["route_id"], r["order"]): r for r in rows}
-    for route in rutland.plan.routes:
+    for route in rutland_plan.plan.routes:
         for s in route.stops:
             row = by_key[(route.route_id, s.order)]
             utc = s.arrival.astimezone(dt.UTC)
@@ -295,25 +242,25 @@ def test_schedule_local_time_across_clock_change(rutland: PlanResult) -> None:
             assert row["arrival"] == (utc + dt.timedelta(hours=offset_h)).strftime("%H:%M")
 
 
-def test_unserved_matches_plan(demo_run: RunFolder, demo: PlanResult) -> None:
+def test_unserved_matches_plan(demo_run: RunFolder, demo_plan: PlanResult) -> None:
     """unserved.csv lists every requirement not met, with its reason."""
     rows = read_csv(demo_run.path / "unserved.csv")
     assert [(r["visit_id"], r["reason"]) for r in rows] == [
-        (u.visit_id, u.reason) for u in demo.plan.unserved
+        (u.visit_id, u.reason) for u in demo_plan.plan.unserved
     ]
     assert all(r["reason"] for r in rows)
-    made = {s.visit_id for s in demo.plan.stops}
-    asked = {v.visit_id for v in demo.inputs.demand.visits}
+    made = {s.visit_id for s in demo_plan.plan.stops}
+    asked = {v.visit_id for v in demo_plan.inputs.demand.visits}
     assert made | {r["visit_id"] for r in rows} == asked
 
 
-def test_routes_geojson_station_to_station(demo_run: RunFolder, demo: PlanResult) -> None:
+def test_routes_geojson_station_to_station(demo_run: RunFolder, demo_plan: PlanResult) -> None:
     """Each route's road geometry starts and ends at its station, in WGS84, with its labels."""
     doc = json.loads((demo_run.path / "routes.geojson").read_text(encoding="utf-8"))
-    assert doc["protective_marking"] == demo.plan.protective_marking
-    assert len(doc["features"]) == len(demo.plan.routes)
-    inputs = demo.inputs
-    for feature, route in zip(doc["features"], demo.plan.routes, strict=True):
+    assert doc["protective_marking"] == demo_plan.plan.protective_marking
+    assert len(doc["features"]) == len(demo_plan.plan.routes)
+    inputs = demo_plan.inputs
+    for feature, route in zip(doc["features"], demo_plan.plan.routes, strict=True):
         props = feature["properties"]
         assert (props["unit"], props["day"], props["shift"]) == (
             route.unit_id,
@@ -330,20 +277,20 @@ def test_routes_geojson_station_to_station(demo_run: RunFolder, demo: PlanResult
         assert all(-2 < lon < 2 and 50 < lat < 56 for lon, lat in coords)
 
 
-def test_route_geometry_passes_every_stop(demo: PlanResult) -> None:
+def test_route_geometry_passes_every_stop(demo_plan: PlanResult) -> None:
     """The stitched geometry runs past each stop (within the snap distance) and is as long as the travel time implies."""
-    geoms = route_geometries(demo)
-    for route in demo.plan.routes:
+    geoms = route_geometries(demo_plan)
+    for route in demo_plan.plan.routes:
         line = geoms[route.route_id]
         for s in route.stops:
             assert line.distance(shapely.Point(s.x_m, s.y_m)) <= 300
         assert line.length > 0
 
 
-def test_gpx_waypoints_and_track(demo_run: RunFolder, demo: PlanResult) -> None:
+def test_gpx_waypoints_and_track(demo_run: RunFolder, demo_plan: PlanResult) -> None:
     """Each GPX parses as GPX 1.1 with one named waypoint per stop and a road track."""
     ns = {"g": "http://www.topografix.com/GPX/1/1"}
-    for route in demo.plan.routes:
+    for route in demo_plan.plan.routes:
         files = list((demo_run.path / "gpx").glob("*.gpx"))
         path = next(f for f in files if f.stem == route.route_id.replace("/", "_"))
         root = ET.parse(path).getroot()
@@ -358,12 +305,14 @@ def test_gpx_waypoints_and_track(demo_run: RunFolder, demo: PlanResult) -> None:
             ) == pytest.approx(lat)
         pts = root.findall("g:trk/g:trkseg/g:trkpt", ns)
         assert len(pts) >= 2
-        assert demo.plan.protective_marking in root.findtext("g:metadata/g:desc", namespaces=ns)
+        assert demo_plan.plan.protective_marking in root.findtext(
+            "g:metadata/g:desc", namespaces=ns
+        )
 
 
-def test_gpx_escapes_text(demo: PlanResult) -> None:
+def test_gpx_escapes_text(demo_plan: PlanResult) -> None:
     """Hostile names are XML text in the GPX, not markup."""
-    evil = with_evil_names(demo)
+    evil = with_evil_names(demo_plan)
     route = evil.plan.routes[0]
     data = route_gpx(evil.plan, route, route_geometries(evil)[route.route_id])
     root = ET.fromstring(data)
@@ -372,9 +321,9 @@ def test_gpx_escapes_text(demo: PlanResult) -> None:
     assert b"<script>" not in data
 
 
-def test_briefing_escapes_and_marks(demo: PlanResult) -> None:
+def test_briefing_escapes_and_marks(demo_plan: PlanResult) -> None:
     """The briefing shows hostile text as text, carries the marking top and bottom, prints well."""
-    evil = with_evil_names(demo)
+    evil = with_evil_names(demo_plan)
     route = evil.plan.routes[0]
     page = briefing_html(evil, route, route_geometries(evil)[route.route_id])
     assert EVIL not in page and "<img src=x" not in page
@@ -387,13 +336,13 @@ def test_briefing_escapes_and_marks(demo: PlanResult) -> None:
     assert "https://" not in page
 
 
-def test_summary_figures_and_marking(demo_run: RunFolder, demo: PlanResult) -> None:
+def test_summary_figures_and_marking(demo_run: RunFolder, demo_plan: PlanResult) -> None:
     """summary.md: marking top and bottom, harm covered, visits by kind, hours and cost, days, units."""
     text = (demo_run.path / "summary.md").read_text(encoding="utf-8")
     lines = text.strip().splitlines()
-    mark = f"**{demo.plan.protective_marking}**"
+    mark = f"**{demo_plan.plan.protective_marking}**"
     assert lines[0] == mark and lines[-1] == mark
-    plan = demo.plan
+    plan = demo_plan.plan
     assert f"{plan.prize_covered:,.1f} of {plan.prize_total:,.1f}" in text
     used = plan.budget["used_officer_hours"]
     assert (
@@ -405,17 +354,19 @@ def test_summary_figures_and_marking(demo_run: RunFolder, demo: PlanResult) -> N
     for route in plan.routes:
         assert f"| {route.unit_id} |" in text
     assert "## By day" in text and "## By unit" in text
-    evil = with_evil_names(demo)
-    assert EVIL not in summary_markdown(dataclasses.replace(evil.plan, force=EVIL))
+    evil = with_evil_names(demo_plan)
+    evil_text = summary_markdown(dataclasses.replace(evil.plan, force=EVIL))
+    assert EVIL not in evil_text
+    assert "# &lt;script&gt;alert(1)&lt;/script&gt;: patrol plan" in evil_text
 
 
-def test_summary_keeps_quotes_but_escapes_markup(demo: PlanResult) -> None:
+def test_summary_keeps_quotes_but_escapes_markup(demo_plan: PlanResult) -> None:
     """summary.md escapes HTML markup and table pipes from inputs, but not apostrophes.
 
     ``last week's`` must read as written in a plain-text viewer, not as ``&#x27;``.
     """
     plan = dataclasses.replace(
-        demo.plan,
+        demo_plan.plan,
         force="O'Brien & <b>Sons</b> | Co",
         unpredictability=Unpredictability(60.0, "last.json", 3, 100.0, 90.0),
     )
@@ -425,11 +376,11 @@ def test_summary_keeps_quotes_but_escapes_markup(demo: PlanResult) -> None:
     assert "&#x27;" not in text and "<b>" not in text
 
 
-def test_redacted_outputs_hide_restricted_sites(rutland: PlanResult, tmp_path: Path) -> None:
+def test_redacted_outputs_hide_restricted_sites(rutland_plan: PlanResult, tmp_path: Path) -> None:
     """With redact, no file but plan.json names a restricted site or leads to it."""
-    restricted = [s for s in rutland.plan.stops if s.restricted]
+    restricted = [s for s in rutland_plan.plan.stops if s.restricted]
     assert restricted, "Rutland's plan should visit the MP's home"
-    run = write_run(rutland, tmp_path / "r", redact=True, with_map=False, with_inputs=False)
+    run = write_run(rutland_plan, tmp_path / "r", redact=True, with_map=False, with_inputs=False)
     for s in restricted:
         lon, lat = lonlat(s.x_m, s.y_m)
         for f in run.files:
@@ -450,22 +401,22 @@ def test_redacted_outputs_hide_restricted_sites(rutland: PlanResult, tmp_path: P
             assert geom.distance(shapely.Point(lon, lat)) > 0.0015
 
 
-def test_sensitive_run_is_owner_only(rutland: PlanResult, tmp_path: Path) -> None:
+def test_sensitive_run_is_owner_only(rutland_plan: PlanResult, tmp_path: Path) -> None:
     """An OFFICIAL-SENSITIVE run folder and its files are readable by their owner only."""
-    run = write_run(rutland, tmp_path / "r", with_map=False, with_inputs=False)
+    run = write_run(rutland_plan, tmp_path / "r", with_map=False, with_inputs=False)
     assert run.path.stat().st_mode & 0o777 == 0o700
     for f in run.files:
         assert (run.path / f).stat().st_mode & 0o777 == 0o600, f
 
 
 def test_rerun_replaces_and_crash_keeps_previous(
-    demo: PlanResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_plan: PlanResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A second run replaces the folder whole; a crash mid-write leaves the previous run intact."""
     out = tmp_path / "run"
-    write_run(demo, out, with_map=False, with_inputs=False)
+    write_run(demo_plan, out, with_map=False, with_inputs=False)
     (out / "gpx" / "stale.gpx").write_text("old")
-    write_run(demo, out, with_map=False, with_inputs=False)
+    write_run(demo_plan, out, with_map=False, with_inputs=False)
     assert not (out / "gpx" / "stale.gpx").exists()
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
@@ -474,15 +425,15 @@ def test_rerun_replaces_and_crash_keeps_previous(
 
     monkeypatch.setattr("planner.outputs.map.write_map", boom)
     with pytest.raises(RuntimeError, match="disk full"):
-        write_run(demo, out)
+        write_run(demo_plan, out)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
-def test_foreign_folder_is_never_deleted(demo: PlanResult, tmp_path: Path) -> None:
+def test_foreign_folder_is_never_deleted(demo_plan: PlanResult, tmp_path: Path) -> None:
     """An --out folder holding other things keeps them; the run's files are added to it."""
     (tmp_path / "mine.txt").write_text("keep me")
-    run = write_run(demo, tmp_path, with_map=False, with_inputs=False)
+    run = write_run(demo_plan, tmp_path, with_map=False, with_inputs=False)
     assert (tmp_path / "mine.txt").read_text() == "keep me"
     assert (tmp_path / "plan.json").is_file() and run.path == tmp_path.absolute()
     assert not [
@@ -491,7 +442,7 @@ def test_foreign_folder_is_never_deleted(demo: PlanResult, tmp_path: Path) -> No
 
 
 def test_plan_and_demo_commands(
-    demo: PlanResult,
+    demo_plan: PlanResult,
     tmp_path: Path,
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
@@ -508,7 +459,7 @@ def test_plan_and_demo_commands(
     def fake_make_plan(config, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(kwargs)
         kwargs["progress"](1.5, 123.4)
-        return demo
+        return demo_plan
 
     monkeypatch.setattr("planner.planning.week.make_plan", fake_make_plan)
     cache = str(tmp_path_factory.getbasetemp() / "planner-cache")
@@ -516,26 +467,28 @@ def test_plan_and_demo_commands(
     result = CliRunner().invoke(
         cli,
         [
-            *("plan", str(CONFIGS["demo"]), "--cache-dir", cache, "--out", str(first)),
+            *("plan", str(DEMO_CONFIG), "--cache-dir", cache, "--out", str(first)),
             *("--time-limit", "3", "--seed", "7", "--secure", "--redact"),
             *("--previous", str(tmp_path / "last.json"), "--avoid-min", "30"),
         ],
     )
     assert result.exit_code == 0, result.output
     kw = calls[-1]
-    assert (kw["time_limit_s"], kw["seed"], kw["avoid_min"]) == (3, 7, 30)
+    assert (kw["stop"], kw["seed"], kw["avoid_min"]) == (MaxRuntime(3), 7, 30)
     assert kw["previous_plan"] == tmp_path / "last.json" and kw["inputs"] is not None
     assert "solving:   1.5 s of 6 s, best harm-weighted cover 123.4" in result.stderr
     assert "harm-weighted demand covered" in result.output
     assert (
         "map: secure (offline, no third-party requests), restricted sites redacted" in result.output
     )
-    assert same_plan(read_plan_json(first / "plan.json"), demo.plan)
+    assert same_plan(read_plan_json(first / "plan.json"), demo_plan.plan)
     assert (first / "map.html").is_file() and (first / "briefings").is_dir()
 
-    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "d"), "--cache-dir", cache])
+    result = CliRunner().invoke(
+        cli, ["demo", "--out", str(tmp_path / "d"), "--cache-dir", cache, "--iterations", "40"]
+    )
     assert result.exit_code == 0, result.output
-    assert calls[-1]["time_limit_s"] is None  # the config's own limit
+    assert calls[-1]["stop"] == MaxIterations(40)
     assert "Northshire Police (demo)" in result.output
     assert "map: online mode" in result.output  # the demo is marked OFFICIAL
     assert (tmp_path / "d" / "plan.json").is_file() and (tmp_path / "d" / "map.html").is_file()

@@ -1,0 +1,189 @@
+"""Briefings: one print-friendly HTML page per unit and shift (``briefings/<route>.html``).
+
+Each page lists the stops in order with arrival, time on site and dwell, what to look for
+(the site's notes, and a hot spot's crimes), a small route map drawn as inline SVG from the
+geometry alone (no tiles, no network), and the protective marking at top and bottom (repeated
+on every printed page). The page is rendered from ``templates/briefing.html.j2`` (which
+includes ``briefing.css`` and ``route_map.svg.j2``) with autoescaping, so every input text is
+HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+
+from planner.outputs.geometry import clip_out, line_parts, redaction_area, redaction_discs
+from planner.outputs.templating import render
+from planner.outputs.text import day_label, hm, stop_label
+from planner.planning.plan import PlanRoute
+
+if TYPE_CHECKING:
+    from planner.planning.week import PlanResult
+
+
+@dataclass(frozen=True)
+class SketchStop:
+    """A stop on the route map, in SVG pixels; ``area_px``, if set, is its approximate area's radius."""
+
+    order: int
+    x_px: float
+    y_px: float
+    area_px: float | None
+
+
+@dataclass(frozen=True)
+class RouteSketch:
+    """What ``route_map.svg.j2`` draws: the road line, the station, numbered stops, a scale bar."""
+
+    size_px: int
+    colour: str
+    lines: list[str]
+    station_px: tuple[float, float]
+    stops: list[SketchStop]
+    bar_end_px: float
+    bar_label: str
+
+
+def route_sketch(
+    route: PlanRoute,
+    geometry: shapely.Geometry,
+    station_xy: tuple[float, float],
+    *,
+    areas: shapely.Geometry | None = None,
+    size_px: int = 320,
+    colour: str = "#1f77b4",
+) -> RouteSketch:
+    """A route's map in SVG pixels: north up, the whole route and station in view.
+
+    With ``areas`` (redaction discs) the line inside them is cut and restricted stops are drawn
+    as their approximate area.
+    """
+    areas = areas if areas is not None else shapely.GeometryCollection()
+    geom = clip_out(geometry, areas)
+    pts = [station_xy]
+    stops_xy = []
+    for s in route.stops:
+        if s.restricted and not areas.is_empty:
+            cx, cy, r = redaction_area(s.x_m, s.y_m)
+            stops_xy.append((cx, cy, r))
+        else:
+            stops_xy.append((s.x_m, s.y_m, 0.0))
+        pts.append(stops_xy[-1][:2])
+    minx, miny, maxx, maxy = shapely.bounds(
+        shapely.union(geometry.envelope, shapely.multipoints(np.asarray(pts)))
+    )
+    span = max(maxx - minx, maxy - miny, 200.0) * 1.1
+    cx0, cy0 = (minx + maxx) / 2, (miny + maxy) / 2
+    scale = size_px / span
+
+    def px(x: float, y: float) -> tuple[float, float]:
+        # SVG y grows downwards; grid northings grow upwards.
+        return (
+            round((x - cx0) * scale + size_px / 2, 1),
+            round((cy0 - y) * scale + size_px / 2, 1),
+        )
+
+    lines = [
+        " ".join(f"{a},{b}" for a, b in (px(x, y) for x, y in line))
+        for line in line_parts(shapely.simplify(geom, 0.5 / scale))
+    ]
+    stops = [
+        SketchStop(s.order, *px(x, y), round(r * scale, 1) if r else None)
+        for s, (x, y, r) in zip(route.stops, stops_xy, strict=True)
+    ]
+    # Scale bar: a round number of metres about a quarter of the width.
+    target = span / 4
+    bar = 10 ** math.floor(math.log10(target))
+    bar = next(b for b in (bar * 5, bar * 2, bar) if b <= target) if target >= 1 else target
+    return RouteSketch(
+        size_px=size_px,
+        colour=colour,
+        lines=lines,
+        station_px=px(*station_xy),
+        stops=stops,
+        bar_end_px=round(10 + bar * scale, 1),
+        bar_label=f"{bar / 1000:g} km" if bar >= 1000 else f"{bar:g} m",
+    )
+
+
+@dataclass(frozen=True)
+class BriefingStop:
+    """One row of the briefing's table; text is plain (the template escapes it)."""
+
+    order: int
+    arrive: str
+    on_site: str
+    dwell: str
+    name: str
+    what: str
+    look: list[str]
+    restricted: bool
+
+
+def _briefing_stops(result: PlanResult, route: PlanRoute, redact: bool) -> list[BriefingStop]:
+    """The table's rows: each stop's times, name and what to look for (notes, recent crime)."""
+    sites = {s.site_id: s for s in result.inputs.demand.sites}
+    rows = []
+    for s in route.stops:
+        name, notes = stop_label(s, redact)
+        look = [notes] if notes else []
+        site = sites.get(s.site_id)
+        if site is not None and site.kind == "hotspot" and site.evidence:
+            top = sorted(site.evidence.items(), key=lambda kv: -kv[1])[:3]
+            look.append(
+                "Recent crime: "
+                + ", ".join(f"{k} ({v})" for k, v in top)
+                + (f"; harm {site.harm:,.0f}" if site.harm is not None else "")
+            )
+        rows.append(
+            BriefingStop(
+                order=s.order,
+                arrive=hm(s.arrival),
+                on_site=f"{hm(s.start)}–{hm(s.departure)}",
+                dwell=f"{s.dwell_s / 60:.0f} min",
+                name=name,
+                what=f"{s.kind.replace('_', ' ')}, risk {s.risk}",
+                look=look,
+                restricted=s.restricted,
+            )
+        )
+    return rows
+
+
+def briefing_html(
+    result: PlanResult,
+    route: PlanRoute,
+    geometry: shapely.Geometry,
+    *,
+    redact: bool = False,
+    colour: str = "#1f77b4",
+) -> str:
+    """A print-friendly briefing page for one unit and shift (see the module docstring).
+
+    With ``redact`` a restricted stop is named only "Restricted site", its notes are withheld
+    and the route map shows its approximate area instead of the point.
+    """
+    plan = result.plan
+    inputs = result.inputs
+    stations = {s.id: s.name or s.id for s in inputs.config.stations}
+    idx = list(inputs.stations.site_id).index(route.station_id)
+    station_xy = (float(inputs.stations.x_m[idx]), float(inputs.stations.y_m[idx]))
+    areas = redaction_discs(plan) if redact else None
+    return render(
+        "briefing.html.j2",
+        plan=plan,
+        route=route,
+        title=f"{route.unit_id} · {day_label(route.day)} · {route.shift} shift",
+        station=stations.get(route.station_id, route.station_id),
+        shift=f"{hm(route.shift_start)}–{hm(route.shift_end)}",
+        leave=hm(route.leave),
+        back=hm(route.return_),
+        travel=f"{route.travel_s / 60:.0f} min",
+        stops=_briefing_stops(result, route, redact),
+        sketch=route_sketch(route, geometry, station_xy, areas=areas, colour=colour),
+    )
