@@ -12,6 +12,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from planner.outputs.templating import render
 from planner.outputs.text import day_label, local
@@ -154,6 +155,16 @@ def _md_table(
     return [title for _, title in columns], cells
 
 
+def _solver_line(solver: dict[str, Any]) -> str:
+    """How the search ended, in one sentence (an iteration stop has no time limit)."""
+    line = f"solver {solver.get('status', '')}"
+    if solver.get("stop"):
+        line += f", stop {solver['stop']}"
+    if solver.get("iterations") is not None:
+        line += f", {solver['iterations']} iterations"
+    return line + f" in {solver.get('solve_time_s', 0)} s"
+
+
 def summary_markdown(plan: Plan) -> str:
     """``summary.md``: the plan's figures, with the protective marking at top and bottom."""
     f = summary_figures(plan)
@@ -161,9 +172,7 @@ def summary_markdown(plan: Plan) -> str:
         "summary.md.j2",
         plan=plan,
         week_start=f"{local(plan.week_start):%A %d %B %Y}",
-        solver_status=plan.solver.get("status", ""),
-        solve_time_s=plan.solver.get("solve_time_s", 0),
-        time_limit_s=plan.solver.get("time_limit_s", ""),
+        solver_line=_solver_line(plan.solver),
         headline=f.headline,
         by_kind=_md_table(f.by_kind, KIND_COLUMNS),
         by_day=_md_table(f.by_day, DAY_COLUMNS),
