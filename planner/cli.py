@@ -16,9 +16,12 @@ import click
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from planner.config import ForceConfig
+    from planner.planning.pipeline import WeekInputs
     from planner.roads.network import RoadNetwork
 
 from planner.batch.forces import slug
+from planner.common import DEFAULT_BUFFER_M, DEFAULT_MAX_SNAP_M
 from planner.errors import PlannerError
 
 log = logging.getLogger(__name__)
@@ -36,8 +39,14 @@ cache_dir_option = click.option(
 )
 
 
-def _setup_logging(verbose: int) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = (
+        logging.WARNING
+        if quiet or verbose == 0
+        else logging.INFO
+        if verbose == 1
+        else logging.DEBUG
+    )
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
@@ -67,13 +76,19 @@ class PlannerGroup(click.Group):
 
 @click.group(cls=PlannerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress display and no info log (overrides -v)."
+)
 @click.version_option(package_name="patrol-planner")
-def cli(verbose: int) -> None:
+def cli(verbose: int, quiet: bool) -> None:
     """Plan funded police patrols on the real road network.
 
     Start with `planner demo`, which needs no download and writes its results under out/demo.
     """
-    _setup_logging(verbose)
+    from planner._progress import set_quiet
+
+    _setup_logging(verbose, quiet)
+    set_quiet(quiet)
 
 
 def _boundary(boundary: Path | None, boundary_name: str | None):  # type: ignore[no-untyped-def]
@@ -99,7 +114,7 @@ _source_options = [
     click.option(
         "--buffer-m",
         type=float,
-        default=500.0,
+        default=DEFAULT_BUFFER_M,
         show_default=True,
         help="Margin kept around the boundary.",
     ),
@@ -117,14 +132,12 @@ def source_options(func: Callable[..., None]) -> Callable[..., None]:
 def _load(
     source: Path, boundary: Path | None, boundary_name: str | None, buffer_m: float, cache_dir: Path
 ) -> RoadNetwork:
-    from planner.roads.network import load_network
+    from planner._progress import spinner
+    from planner.roads.sources import load_network
 
-    return load_network(
-        source,
-        boundary_m=_boundary(boundary, boundary_name),
-        buffer_m=buffer_m,
-        cache_dir=cache_dir,
-    )
+    boundary_m = _boundary(boundary, boundary_name)
+    with spinner(f"loading the road network {source.name}"):
+        return load_network(source, boundary_m=boundary_m, buffer_m=buffer_m, cache_dir=cache_dir)
 
 
 @cli.command()
@@ -141,7 +154,7 @@ def network(
     save: Path | None,
 ) -> None:
     """Load and normalise a road network (PBF, OSM XML, GraphML or .npz) and report it."""
-    from planner.roads.network import write_network
+    from planner.roads.cache import write_network
 
     net = _load(source, boundary, boundary_name, buffer_m, cache_dir)
     click.echo(net.summary())
@@ -169,7 +182,7 @@ def network(
 @click.option(
     "--max-snap-m",
     type=float,
-    default=300.0,
+    default=DEFAULT_MAX_SNAP_M,
     show_default=True,
     help="Farthest a site may be from a road.",
 )
@@ -192,12 +205,14 @@ def matrix(
     out_dir: Path,
 ) -> None:
     """Snap sites to the network and write travel-time matrices and a snap report."""
+    from planner._progress import spinner
     from planner.demand.sites import read_site_points
     from planner.planning.pipeline import snap_and_matrix
 
     net = _load(source, boundary, boundary_name, buffer_m, cache_dir)
     sites = read_site_points(sites_path)
-    result = snap_and_matrix(net, sites, modes=mode, max_snap_m=max_snap_m, out_dir=out_dir)
+    with spinner("snapping the sites and computing travel-time matrices"):
+        result = snap_and_matrix(net, sites, modes=mode, max_snap_m=max_snap_m, out_dir=out_dir)
     click.echo(result.summary())
 
 
@@ -246,10 +261,9 @@ def synth(profile: str, nodes: int, seed: int, name: str, out_path: Path) -> Non
 def demand(config_path: Path, out_dir: Path | None, cache_dir: Path) -> None:
     """Show the week's patrol demand, hot spots and what the budget buys; write them to files."""
     from planner.config import load_config
-    from planner.planning.pipeline import prepare_week
 
     config = load_config(config_path)
-    inputs = prepare_week(config, cache_dir=cache_dir)
+    inputs = _prepare(config, cache_dir)
     out = out_dir or Path("out") / slug(config.name) / config.week.label / "demand"
     files = inputs.write(out)
     click.echo(inputs.summary())
@@ -258,34 +272,13 @@ def demand(config_path: Path, out_dir: Path | None, cache_dir: Path) -> None:
         click.echo(f"wrote {f}")
 
 
-class _SolveStatus:
-    """A one-line status for long solves, fed by the solver's progress callback.
+def _prepare(config: ForceConfig, cache_dir: Path) -> WeekInputs:
+    """The week's inputs, with a spinner while the network, sites and travel times load."""
+    from planner._progress import spinner
+    from planner.planning.pipeline import prepare_week
 
-    On a terminal the line is redrawn in place; otherwise a line is printed every 10 s, so a
-    log file shows progress without a flood.
-    """
-
-    def __init__(self, limit_s: float) -> None:
-        self.limit_s = limit_s
-        self.tty = sys.stderr.isatty()
-        self.last = -1e9
-        self.shown = False
-
-    def __call__(self, elapsed_s: float, best_prize: float) -> None:
-        if not self.tty and elapsed_s - self.last < 10:
-            return
-        self.last = elapsed_s
-        line = f"solving: {elapsed_s:5.1f} s of {self.limit_s:g} s, best harm-weighted cover {best_prize:,.1f}"
-        if self.tty:
-            click.echo(f"\r{line}", nl=False, err=True)
-            self.shown = True
-        else:
-            click.echo(line, err=True)
-
-    def done(self) -> None:
-        """End the status line."""
-        if self.shown:
-            click.echo("", err=True)
+    with spinner(f"loading {config.name}: road network, sites, hot spots, travel times"):
+        return prepare_week(config, cache_dir=cache_dir)
 
 
 def _plan_job(
@@ -296,35 +289,38 @@ def _plan_job(
     previous: Path | None = None,
     avoid_min: float = 60.0,
     time_limit: float | None = None,
+    iterations: int | None = None,
     seed: int | None = None,
     secure: bool | None = None,
     redact: bool = False,
 ) -> None:
     """Prepare the week, plan it, and write the run folder with its map."""
+    from planner._progress import SolveProgress, spinner
     from planner.config import load_config
     from planner.outputs.run import write_run
-    from planner.planning.pipeline import prepare_week
-    from planner.planning.week import make_plan
+    from planner.planning.week import make_plan, stop_from
 
     config = load_config(config_path)
     out = out_dir or Path("out") / slug(config.name) / config.week.label / "plan"
-    inputs = prepare_week(config, cache_dir=cache_dir)
-    limit = time_limit if time_limit is not None else config.solver.time_limit_s
-    status = _SolveStatus(limit * (2 if previous is not None else 1))
+    inputs = _prepare(config, cache_dir)
+    stop = stop_from(config, time_limit, iterations)
+    limit = stop.runtime_limit_s()
+    status = SolveProgress(None if limit is None else limit * (2 if previous is not None else 1))
     try:
         result = make_plan(
             config,
             cache_dir=cache_dir,
             previous_plan=previous,
             avoid_min=avoid_min,
-            time_limit_s=time_limit,
+            stop=stop,
             seed=seed,
             progress=status,
             inputs=inputs,
         )
     finally:
         status.done()
-    run = write_run(result, out, secure=secure, redact=redact)
+    with spinner(f"writing {out}"):
+        run = write_run(result, out, secure=secure, redact=redact)
     click.echo(result.summary())
     click.echo("")
     click.echo(run.summary())
@@ -351,6 +347,11 @@ def _plan_job(
     help="How far from last week's visit times, minutes.",
 )
 @click.option("--time-limit", type=float, help="Solver time limit, s [default: the config's].")
+@click.option(
+    "--iterations",
+    type=click.IntRange(min=1),
+    help="Stop the search after this many iterations: the same plan on any machine [default: the config's].",
+)
 @click.option("--seed", type=int, help="Solver seed [default: the config's].")
 @click.option(
     "--secure/--no-secure",
@@ -367,6 +368,7 @@ def plan(
     previous: Path | None,
     avoid_min: float,
     time_limit: float | None,
+    iterations: int | None,
     seed: int | None,
     secure: bool | None,
     redact: bool,
@@ -384,6 +386,7 @@ def plan(
         previous=previous,
         avoid_min=avoid_min,
         time_limit=time_limit,
+        iterations=iterations,
         seed=seed,
         secure=secure,
         redact=redact,
@@ -396,11 +399,20 @@ def plan(
 )
 @cache_dir_option
 @click.option("--time-limit", type=float, help="Solver time limit, s [default: the config's].")
-def demo(out_dir: Path, cache_dir: Path, time_limit: float | None) -> None:
+@click.option(
+    "--iterations",
+    type=click.IntRange(min=1),
+    help="Stop the search after this many iterations: the same plan on any machine [default: the config's].",
+)
+def demo(out_dir: Path, cache_dir: Path, time_limit: float | None, iterations: int | None) -> None:
     """Plan the built-in synthetic demo town's week (no download needed) into out/demo."""
-    from planner.demo import demo_config_path
+    from planner.demo import demo_config
 
-    _plan_job(demo_config_path(), out_dir, cache_dir=cache_dir, time_limit=time_limit)
+    with demo_config() as config_path:
+        log.info("the demo's config: %s", config_path)
+        _plan_job(
+            config_path, out_dir, cache_dir=cache_dir, time_limit=time_limit, iterations=iterations
+        )
 
 
 @cli.command()
@@ -422,6 +434,11 @@ def demo(out_dir: Path, cache_dir: Path, time_limit: float | None) -> None:
 @click.option(
     "--time-limit", type=float, help="Solver time limit per area, s [default: each config's]."
 )
+@click.option(
+    "--iterations",
+    type=click.IntRange(min=1),
+    help="Stop each area's search after this many iterations [default: each config's].",
+)
 @click.option("--force", is_flag=True, help="Re-plan areas whose inputs have not changed.")
 @click.option("--secure/--no-secure", default=None, help="Force secure (offline) maps on or off.")
 def batch(
@@ -431,6 +448,7 @@ def batch(
     workers: int,
     scheduler: str | None,
     time_limit: float | None,
+    iterations: int | None,
     force: bool,
     secure: bool | None,
 ) -> None:
@@ -439,38 +457,25 @@ def batch(
     One failing area is reported and the others finish; unchanged areas are skipped. Writes
     one run folder per area, national_summary.csv and index.html. Exits 1 if any area failed.
     """
+    from planner._progress import BatchProgress
     from planner.batch.runner import run_batch
 
-    tty = sys.stderr.isatty()
-    last = {"line": ""}
-
-    def progress(stages: dict[str, str]) -> None:
-        counts: dict[str, int] = {}
-        for st in stages.values():
-            counts[st] = counts.get(st, 0) + 1
-        busy = ", ".join(
-            f"{a}: {s}" for a, s in stages.items() if s in {"loading", "solving", "writing"}
+    progress = BatchProgress()
+    try:
+        result = run_batch(
+            list(paths),
+            out_dir=out_dir,
+            cache_dir=cache_dir,
+            workers=workers,
+            scheduler=scheduler,
+            time_limit_s=time_limit,
+            iterations=iterations,
+            force=force,
+            secure=secure,
+            progress=progress,
         )
-        line = " ".join(f"{k} {v}" for k, v in sorted(counts.items())) + (
-            f" | {busy}" if busy else ""
-        )
-        if line != last["line"]:
-            click.echo(("\r" if tty else "") + line[:160], nl=not tty, err=True)
-            last["line"] = line
-
-    result = run_batch(
-        list(paths),
-        out_dir=out_dir,
-        cache_dir=cache_dir,
-        workers=workers,
-        scheduler=scheduler,
-        time_limit_s=time_limit,
-        force=force,
-        secure=secure,
-        progress=progress,
-    )
-    if tty:
-        click.echo("", err=True)
+    finally:
+        progress.done()
     click.echo(result.summary())
     if result.failed:
         sys.exit(1)
@@ -496,25 +501,45 @@ def configs(boundary: Path, out_dir: Path, week: str, name_field: str) -> None:
 @cli.command()
 @click.argument("problem_path", metavar="PROBLEM.json", type=click.Path(path_type=Path))
 @click.option(
-    "--time-limit", type=float, default=10.0, show_default=True, help="Solver time limit, s."
+    "--time-limit", type=float, help="Solver time limit, s [default: 10 unless --iterations]."
+)
+@click.option(
+    "--iterations",
+    type=click.IntRange(min=1),
+    help="Stop the search after this many iterations: the same plan on any machine.",
 )
 @click.option("--seed", type=int, required=True, help="Random seed (always explicit).")
 @click.option(
     "--out", "out_path", type=click.Path(path_type=Path), help="Write the solution as JSON."
 )
-def solve(problem_path: Path, time_limit: float, seed: int, out_path: Path | None) -> None:
+def solve(
+    problem_path: Path,
+    time_limit: float | None,
+    iterations: int | None,
+    seed: int,
+    out_path: Path | None,
+) -> None:
     """Solve a routing problem file (schema planner.routing-problem/1) directly, and validate it."""
     import json
 
+    from planner._progress import SolveProgress
     from planner.common import atomic_write_bytes
     from planner.routing.problem import RoutingProblem
+    from planner.routing.solver import MaxIterations, MaxRuntime, StoppingCriterion
     from planner.routing.solver import solve as solve_problem
     from planner.routing.validate import assert_valid
 
     problem = RoutingProblem.from_json(problem_path)
-    status = _SolveStatus(time_limit)
+    stop: StoppingCriterion
+    if iterations is None:
+        stop = MaxRuntime(10.0 if time_limit is None else time_limit)
+    elif time_limit is None:
+        stop = MaxIterations(iterations)
+    else:
+        stop = MaxIterations(iterations) | MaxRuntime(time_limit)
+    status = SolveProgress(stop.runtime_limit_s())
     try:
-        solution = solve_problem(problem, time_limit_s=time_limit, seed=seed, progress=status)
+        solution = solve_problem(problem, stop=stop, seed=seed, progress=status)
     finally:
         status.done()
     report = assert_valid(problem, solution)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
+import re
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from planner import _progress
 from planner.cli import cli
 
 
@@ -37,13 +42,15 @@ def test_network_command(leeds_pbf: Path, tmp_path: Path) -> None:
     assert code == 0
     assert "car:" in out and "foot:" in out
     assert (tmp_path / "n.npz").exists()
-    code, out2, _ = run("network", str(tmp_path / "n.npz"))
+    code, out2, _ = run("network", str(tmp_path / "n.npz"), "--cache-dir", str(tmp_path / "c"))
     assert code == 0 and out2.splitlines()[1] == out.splitlines()[1]
 
 
 def test_missing_file_is_one_clean_line(tmp_path: Path) -> None:
     """A missing input gives exit code 2 and one line naming the file, no traceback."""
-    code, _, err = run("network", str(tmp_path / "missing.osm.pbf"))
+    code, _, err = run(
+        "network", str(tmp_path / "missing.osm.pbf"), "--cache-dir", str(tmp_path / "c")
+    )
     assert code == 2
     assert err.strip().count("\n") == 0
     assert err.startswith("error: ") and "missing.osm.pbf" in err and "Traceback" not in err
@@ -107,11 +114,100 @@ def test_solve_command(tmp_path: Path) -> None:
         str(tmp_path / "p.json"),
         "--seed",
         "1",
-        "--time-limit",
-        "1",
+        "--iterations",
+        "50",
         "--out",
         str(tmp_path / "s.json"),
     )
     assert code == 0, out
-    assert "valid" in out.lower()
-    assert json.loads((tmp_path / "s.json").read_text())["schema"] == "planner.routing-solution/1"
+    # The validator's own line (its failure starts "INVALID").
+    assert re.search(r"^valid: \d+ visits served, prize ", out, re.MULTILINE), out
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["schema"] == "planner.routing-solution/1"
+    assert (doc["iterations"], doc["stop"], doc["status"]) == (50, "MaxIterations(50)", "ok")
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal, so progress is drawn into it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _terminal(monkeypatch: pytest.MonkeyPatch) -> _Terminal:
+    """Make stderr a terminal (so progress is drawn), with no --quiet.
+
+    Called in the test itself: pytest puts its own stderr back between a fixture and the test.
+    """
+    stderr = _Terminal()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(_progress, "_quiet", False)
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough for the whole line
+    return stderr
+
+
+def test_solve_progress_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal the solve shows its clock against the limit and the best cover so far."""
+    terminal = _terminal(monkeypatch)
+    status = _progress.SolveProgress(6.0)
+    status(1.5, 1234.5)
+    status(2.0, 1300.25)
+    status.done()
+    drawn = terminal.getvalue()
+    assert " s of 6 s, best harm-weighted cover 1,300.2, 2 improvements" in drawn
+    assert "━" in drawn  # the bar
+
+
+def test_solve_progress_without_a_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A solve that stops on iterations has no bar, only the clock and the best cover."""
+    terminal = _terminal(monkeypatch)
+    status = _progress.SolveProgress(None)
+    status(0.5, 10.0)
+    status.done()
+    drawn = terminal.getvalue()
+    assert "best harm-weighted cover 10.0, 1 improvement" in drawn
+    assert " of " not in drawn and "━" not in drawn
+
+
+def test_batch_progress_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch shows areas ended out of all, and what the busy ones are doing."""
+    terminal = _terminal(monkeypatch)
+    progress = _progress.BatchProgress()
+    progress({"demo": "ok", "rutland": "solving", "westminster": "waiting"})
+    progress.done()
+    drawn = terminal.getvalue()
+    assert "1/3" in drawn and "rutland: solving" in drawn
+
+
+def test_spinner_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading shows a spinner with what is being loaded."""
+    terminal = _terminal(monkeypatch)
+    with _progress.spinner("loading the road network"):
+        pass
+    assert "loading the road network" in terminal.getvalue()
+
+
+def test_progress_is_quiet_off_a_terminal_and_with_quiet(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Nothing is drawn when stderr is not a terminal, or after `planner --quiet`."""
+    terminal = _terminal(monkeypatch)
+
+    def draw_all() -> str:
+        before = len(terminal.getvalue())
+        status = _progress.SolveProgress(6.0)
+        status(1.5, 123.4)
+        status.done()
+        batch = _progress.BatchProgress()
+        batch({"demo": "solving"})
+        batch.done()
+        with _progress.spinner("loading"):
+            pass
+        return terminal.getvalue()[before:]
+
+    monkeypatch.setattr(terminal, "isatty", lambda: False)
+    assert draw_all() == ""
+    monkeypatch.setattr(terminal, "isatty", lambda: True)
+    code, _, _ = run("--quiet", "network", str(tmp_path / "none.npz"))
+    assert code == 2  # the command failed, after the group had taken --quiet
+    assert draw_all() == ""

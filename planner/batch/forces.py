@@ -13,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from planner.common import atomic_write_bytes
+from planner.common import DEFAULT_BUFFER_M, atomic_write_bytes
 from planner.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ protective_marking = "OFFICIAL-SENSITIVE"
 [area]
 boundary = {boundary_toml}
 boundary_name = {name_toml}
-buffer_m = 500
+buffer_m = {buffer_m:g}
 
 [area.download]                          # roads from OpenStreetMap via osmnx, cached after the first run
 use_boundary = true
@@ -117,6 +117,7 @@ def generate_force_configs(
             name_toml=_toml_str(str(name)),
             boundary_toml=_toml_str(rel),
             week=week,
+            buffer_m=DEFAULT_BUFFER_M,
             seed=1000 + i,
             lon=pt.x,
             lat=pt.y,

@@ -18,8 +18,8 @@ visible at the same locations (a shared filesystem).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
-import html
 import json
 import logging
 import multiprocessing as mp
@@ -30,6 +30,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 from planner import __version__
 from planner.common import atomic_write_bytes, write_csv
@@ -89,6 +91,7 @@ class BatchOptions:
     out_dir: str
     cache_dir: str
     time_limit_s: float | None = None
+    iterations: int | None = None
     force: bool = False
     secure: bool | None = None
     status_dir: str | None = None
@@ -164,14 +167,13 @@ def run_area(config_path: str, options: BatchOptions) -> AreaResult:
         from planner.config import load_config
         from planner.outputs.run import write_run
         from planner.planning.pipeline import prepare_week
-        from planner.planning.week import make_plan
+        from planner.planning.week import make_plan, stop_from
 
         config = load_config(config_path)
         inputs = prepare_week(config, cache_dir=options.cache_dir)
         _stage(options, area, "solving")
-        result = make_plan(
-            config, cache_dir=options.cache_dir, time_limit_s=options.time_limit_s, inputs=inputs
-        )
+        stop = stop_from(config, options.time_limit_s, options.iterations)
+        result = make_plan(config, cache_dir=options.cache_dir, stop=stop, inputs=inputs)
         _stage(options, area, "writing")
         run = write_run(result, run_dir, secure=options.secure)
         plan = result.plan
@@ -395,6 +397,7 @@ def run_batch(
     workers: int = 2,
     scheduler: Any = None,
     time_limit_s: float | None = None,
+    iterations: int | None = None,
     force: bool = False,
     secure: bool | None = None,
     progress: Progress | None = None,
@@ -410,6 +413,7 @@ def run_batch(
         out_dir=str(out.resolve()),
         cache_dir=str(Path(cache_dir).resolve()),
         time_limit_s=time_limit_s,
+        iterations=iterations,
         force=force,
         secure=secure,
         status_dir=str(status_dir.resolve()),
@@ -429,38 +433,28 @@ def write_index(path: Path, results: Sequence[AreaResult]) -> Path:
     """``index.html``: the national table, linking each area's map. All text escaped."""
     rows = []
     for r in results:
-        link = ""
-        if r.map:
-            rel = os.path.relpath(r.map, path.parent)
-            link = f'<a href="{html.escape(Path(rel).as_posix(), quote=True)}">map</a>'
+        href = Path(os.path.relpath(r.map, path.parent)).as_posix() if r.map else ""
         share = f"{r.harm_covered / r.harm_total:.0%}" if r.harm_total else "-"
-        rows.append(
-            f'<tr class="{html.escape(r.status)}"><td>{html.escape(r.area)}</td><td>{html.escape(r.status)}</td><td>{r.visits_planned}/{r.visits_required}</td>'
-            f"<td>{r.required_missed}</td><td>{r.harm_covered:.1f} / {r.harm_total:.1f} ({share})</td><td>{r.hours_used:.1f} / {r.hours_funded:.1f}</td>"
-            f"<td>{r.solve_time_s:.1f}</td><td>{link}</td><td>{html.escape(r.error)}</td></tr>"
-        )
-    failed = sum(r.status == "failed" for r in results)
+        rows.append({"result": r, "href": href, "share": share})
+    counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
     # The index is as sensitive as the most sensitive plan it links to.
     marking = next((r.marking for r in results if r.marking != "OFFICIAL"), "OFFICIAL")
-    doc = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Patrol plans: national summary</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; }} th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: right; }}
-td:first-child, td:nth-child(2), td:last-child {{ text-align: left; }}
-tr.failed {{ background: #fde2e2; }} tr.skipped {{ color: #555; }}
-.marking {{ font-weight: bold; text-align: center; background: #222; color: #fff; padding: 4px; }}
-</style></head><body>
-<div class="marking">{html.escape(marking)}</div>
-<h1>Patrol plans: national summary</h1>
-<p id="counts">{len(results)} areas: {sum(r.status == "ok" for r in results)} planned, {sum(r.status == "skipped" for r in results)} unchanged, {failed} failed.</p>
-<table id="summary"><thead><tr><th>area</th><th>status</th><th>visits planned / asked</th><th>required missed</th>
-<th>harm-weighted demand covered</th><th>officer-hours used / funded</th><th>solve s</th><th>map</th><th>error</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody></table>
-<div class="marking">{html.escape(marking)}</div>
-</body></html>
-"""
+    doc = (
+        _templates().get_template("index.html.j2").render(rows=rows, counts=counts, marking=marking)
+    )
     atomic_write_bytes(path, doc.encode("utf-8"))
     return path
+
+
+@functools.cache
+def _templates() -> jinja2.Environment:
+    """The batch's templates (``planner/batch/templates``), autoescaped, strict undefined."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("planner.batch", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        # Block tags on lines of their own leave no blank lines behind.
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )

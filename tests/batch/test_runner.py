@@ -19,7 +19,13 @@ REPO = Path(__file__).resolve().parents[2]
 AREAS = [
     REPO / "data" / a / "force.toml" for a in ("demo", "city-of-london", "rutland", "westminster")
 ]
-TIME_LIMIT_S = 2.0
+ITERATIONS = 60  # an iteration stop: the same plans on any machine, local or on Dask
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The network cache: shared by the session's tests, and never in the repository."""
+    return tmp_path_factory.getbasetemp() / "planner-cache"
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +44,15 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def local_batch(tmp_path_factory: pytest.TempPathFactory, broken: Path):
+def local_batch(tmp_path_factory: pytest.TempPathFactory, broken: Path, cache: Path):
     """The four local areas plus the broken one, two worker processes."""
     out = tmp_path_factory.mktemp("batch")
     result = run_batch(
         [*AREAS, broken],
         out_dir=out,
-        cache_dir=REPO / ".planner-cache",
+        cache_dir=cache,
         workers=2,
-        time_limit_s=TIME_LIMIT_S,
+        iterations=ITERATIONS,
     )
     return out, result
 
@@ -89,22 +95,22 @@ def test_national_files(local_batch) -> None:
     assert "<script" not in index
 
 
-def test_unchanged_areas_are_skipped(local_batch, broken: Path) -> None:
+def test_unchanged_areas_are_skipped(local_batch, broken: Path, cache: Path) -> None:
     """A second run skips every area whose inputs did not change, and reruns the broken one."""
     out, _ = local_batch
     again = run_batch(
         [*AREAS, broken],
         out_dir=out,
-        cache_dir=REPO / ".planner-cache",
+        cache_dir=cache,
         workers=2,
-        time_limit_s=TIME_LIMIT_S,
+        iterations=ITERATIONS,
     )
     status = {r.area: r.status for r in again.results}
     assert status["demo"] == status["rutland"] == "skipped"
     assert status["broken-force"] == "failed"
 
 
-def test_resume_after_interruption(tmp_path: Path) -> None:
+def test_resume_after_interruption(tmp_path: Path, cache: Path) -> None:
     """Kill a batch after its first area finishes; the rerun skips it and plans the rest."""
     out = tmp_path / "out"
     configs = [str(AREAS[0]), str(AREAS[3])]
@@ -117,11 +123,11 @@ def test_resume_after_interruption(tmp_path: Path) -> None:
         "--out",
         str(out),
         "--cache-dir",
-        str(REPO / ".planner-cache"),
+        str(cache),
         "--workers",
         "1",
-        "--time-limit",
-        str(TIME_LIMIT_S),
+        "--iterations",
+        str(ITERATIONS),
     ]
     proc = subprocess.Popen(
         cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -137,14 +143,14 @@ def test_resume_after_interruption(tmp_path: Path) -> None:
     result = run_batch(
         configs,
         out_dir=out,
-        cache_dir=REPO / ".planner-cache",
+        cache_dir=cache,
         workers=1,
-        time_limit_s=TIME_LIMIT_S,
+        iterations=ITERATIONS,
     )
     assert {r.area: r.status for r in result.results} == {"demo": "skipped", "westminster": "ok"}
 
 
-def test_dask_local_cluster_equals_local_run(local_batch, tmp_path: Path) -> None:
+def test_dask_local_cluster_equals_local_run(local_batch, tmp_path: Path, cache: Path) -> None:
     """The same batch on a Dask LocalCluster gives exactly the local run's plans."""
     distributed = pytest.importorskip("distributed")
     out_local, _ = local_batch
@@ -158,16 +164,16 @@ def test_dask_local_cluster_equals_local_run(local_batch, tmp_path: Path) -> Non
         result = run_batch(
             AREAS[:2] + AREAS[3:],
             out_dir=out,
-            cache_dir=REPO / ".planner-cache",
+            cache_dir=cache,
             scheduler=client,
-            time_limit_s=TIME_LIMIT_S,
+            iterations=ITERATIONS,
         )
     assert all(r.status == "ok" for r in result.results)
     for area in ("demo", "city-of-london", "westminster"):
         assert plan_doc(out / area) == plan_doc(out_local / area), area
 
 
-def test_cli_exit_code_reports_failure(tmp_path: Path, broken: Path) -> None:
+def test_cli_exit_code_reports_failure(tmp_path: Path, broken: Path, cache: Path) -> None:
     """`planner batch` exits non-zero when an area failed."""
     from click.testing import CliRunner
 
@@ -182,8 +188,41 @@ def test_cli_exit_code_reports_failure(tmp_path: Path, broken: Path) -> None:
             "--out",
             str(tmp_path / "o"),
             "--cache-dir",
-            str(REPO / ".planner-cache"),
+            str(cache),
         ],
     )
     assert result.exit_code == 1
     assert "broken-force" in result.output and "failed" in result.output
+
+
+def test_index_escapes_text_and_takes_the_highest_marking(tmp_path: Path) -> None:
+    """index.html escapes every name and error, and carries the most sensitive plan's marking."""
+    from planner.batch.runner import AreaResult, write_index
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "map.html").write_text("")
+    results = [
+        AreaResult(
+            area="a",
+            config="a.toml",
+            status="ok",
+            run_dir="a",
+            harm_covered=3.0,
+            harm_total=4.0,
+            map=str(tmp_path / "a" / "map.html"),
+            marking="OFFICIAL-SENSITIVE",
+        ),
+        AreaResult(
+            area="<b>bad</b>",
+            config="b.toml",
+            status="failed",
+            run_dir="b",
+            error='<script>alert("x")</script>',
+        ),
+    ]
+    index = write_index(tmp_path / "index.html", results).read_text()
+    assert "<script" not in index and "<b>bad" not in index
+    assert "&lt;b&gt;bad&lt;/b&gt;" in index and "&lt;script&gt;" in index
+    assert '<a href="a/map.html">map</a>' in index and "3.0 / 4.0 (75%)" in index
+    assert index.count('<div class="marking">OFFICIAL-SENSITIVE</div>') == 2
+    assert "2 areas: 1 planned, 0 unchanged, 1 failed." in index
