@@ -514,15 +514,28 @@ def read_top(path: str | Path, m: int | None = None) -> RoutingProblem:
     )
 
 
-def read_toptw(path: str | Path, m: int) -> RoutingProblem:
-    """Read a Solomon-based TOPTW instance (``toptw/TOPTW_format.txt``).
+def toptw_decimals(path: str | Path) -> int:
+    """Decimals a TOPTW file's Euclidean distances are truncated to: 2 for ``pr*``, else 1.
+
+    ``TOPTW_format.txt``: "rounded down to the first decimal for the Solomon instances and to
+    the second decimal for the instances of Cordeau et al.".  The file itself does not say
+    which family it is (its ``k`` header token is "not relevant"), so the family is told by
+    the literature's file names: Cordeau et al.'s are ``pr01`` to ``pr10``, Solomon's
+    ``c*``/``r*``/``rc*``.
+    """
+    return 2 if Path(path).stem.lower().startswith("pr") else 1
+
+
+def read_toptw(path: str | Path, m: int, *, decimals: int | None = None) -> RoutingProblem:
+    """Read a TOPTW instance on Solomon's or Cordeau et al.'s files (``toptw/TOPTW_format.txt``).
 
     The header is the first 6 whitespace tokens (``k v N t`` then ``D Q``), however the file
     wraps them: ``c204`` wraps its header differently from the rest.  Each following line is
     ``i x y d S f a [a items] O C``: service ``d``, score ``S``, start-of-service window
     ``[O, C]`` (wait if early; arriving after ``C`` is infeasible).  Vertex 0 is the depot; its
-    last token ``C`` is ``Tmax``.  Travel time is the Euclidean distance *truncated* to one
-    decimal (the convention the best-known scores assume).
+    last token ``C`` is ``Tmax``.  Travel time is the Euclidean distance *truncated* (the
+    convention the best-known scores assume) to 1 decimal for the Solomon files and 2 for
+    Cordeau et al.'s ``pr`` files (:func:`toptw_decimals`).
 
     Parameters
     ----------
@@ -530,8 +543,11 @@ def read_toptw(path: str | Path, m: int) -> RoutingProblem:
         The instance file.
     m
         Number of paths (not in the file; the ``m`` column of ``bks.csv``).
+    decimals
+        Truncate distances to this many decimals; default :func:`toptw_decimals` of ``path``.
     """
     path = Path(path)
+    decimals = toptw_decimals(path) if decimals is None else int(decimals)
     try:
         raw_lines = [ln.split() for ln in path.read_text().splitlines()]
     except OSError as exc:
@@ -580,10 +596,12 @@ def read_toptw(path: str | Path, m: int) -> RoutingProblem:
     arr = np.array(pts, dtype=np.float64)
     if not np.array_equal(arr[:, 0], np.arange(len(pts))):
         raise InputError("vertex numbers must run 0, 1, 2, ...", path=path)
-    # Truncate (not round) to one decimal, as the literature does.  The tiny epsilon keeps
-    # exact decimals such as 12.3 (stored as 12.2999...) from dropping a tenth.
+    # Truncate (not round), as the literature does.  The tiny epsilon keeps exact decimals
+    # such as 12.3 (stored as 12.2999...) from dropping a unit; it cannot lift a value that is
+    # truly below a unit, which lies at least ~1e-7 below it for these files' coordinates.
     dist = _euclid(arr[:, 1:3])
-    mat = np.floor(dist * 10.0 + 1e-9) / 10.0
+    unit = 10.0**decimals
+    mat = np.floor(dist * unit + 1e-9) / unit
     tmax = float(arr[0, 6])
     visits = tuple(
         Visit(

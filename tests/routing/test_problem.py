@@ -18,6 +18,7 @@ from planner.routing.problem import (
     Visit,
     read_top,
     read_toptw,
+    toptw_decimals,
 )
 
 BENCH = Path(__file__).resolve().parents[3] / "shared" / "bench"  # beside the project
@@ -138,6 +139,68 @@ def test_read_toptw_c101_first_lines_and_truncation():
     assert p.travel_time_s["euclid"][0, 1] == 18.6
     d = math.dist((40, 50), (45, 68))
     assert d > 18.65  # rounding would give 18.7: the reader truncates
+
+
+@needs_bench
+def test_top_matrix_entries_by_hand():
+    """TOP (p1.2.b): travel time is the unrounded Euclidean distance (TOP_format.txt)."""
+    f = BENCH / "top/Set_32_234/p1.2.b.txt"
+    lines = f.read_text().splitlines()
+    assert lines[3].split() == ["10.500", "14.400", "0"]  # point 0, the start
+    assert lines[4].split() == ["18.000", "15.900", "10"]  # point 1
+    assert lines[5].split() == ["18.300", "13.300", "10"]  # point 2
+    mat = read_top(f).travel_time_s["euclid"]
+    # 0 -> 1: dx = 7.5, dy = 1.5: sqrt(56.25 + 2.25) = sqrt(58.5) = 7.648529270389...
+    assert mat[0, 1] == pytest.approx(7.648529270389, abs=1e-12)
+    # 1 -> 2: dx = 0.3, dy = -2.6: sqrt(0.09 + 6.76) = sqrt(6.85) = 2.617250465660...
+    assert mat[1, 2] == pytest.approx(2.617250465660, abs=1e-12)
+    assert mat[2, 1] == mat[1, 2]
+
+
+@needs_bench
+def test_toptw_solomon_matrix_entries_by_hand():
+    """Solomon (r101): Euclidean distance truncated to 1 decimal (TOPTW_format.txt)."""
+    f = BENCH / "toptw/c_r_rc_100_100/r101.txt"
+    lines = f.read_text().splitlines()
+    assert lines[2].split()[:3] == ["0", "35.00", "35.00"]  # depot
+    assert lines[3].split()[:3] == ["1", "41.00", "49.00"]
+    assert lines[4].split()[:3] == ["2", "35.00", "17.00"]
+    mat = read_toptw(f, m=1).travel_time_s["euclid"]
+    # 0 -> 1: sqrt(6^2 + 14^2) = sqrt(232) = 15.2315... -> 15.2
+    assert mat[0, 1] == 15.2
+    # 0 -> 2: sqrt(0^2 + 18^2) = sqrt(324) = 18 exactly -> 18.0 (no tenth lost to float error)
+    assert mat[0, 2] == 18.0
+    # 1 -> 2: sqrt(6^2 + 32^2) = sqrt(1060) = 32.5576... -> 32.5 (rounding would give 32.6)
+    assert mat[1, 2] == 32.5
+
+
+@needs_bench
+def test_toptw_cordeau_matrix_entries_by_hand():
+    """Cordeau pr (pr01): Euclidean distance truncated to 2 decimals, not 1 (TOPTW_format.txt)."""
+    f = BENCH / "toptw/pr01_10/pr01.txt"
+    lines = f.read_text().splitlines()
+    assert lines[2].split()[:3] == ["0", "-10.442", "19.999"]  # depot
+    assert lines[3].split()[:3] == ["1", "-29.730", "64.136"]
+    assert lines[4].split()[:3] == ["2", "-30.664", "5.463"]
+    assert toptw_decimals(f) == 2
+    mat = read_toptw(f, m=1).travel_time_s["euclid"]
+    # 0 -> 1: dx = -19.288, dy = 44.137: sqrt(372.026944 + 1948.074769) = sqrt(2320.101713)
+    #   = 48.1674... -> 48.16 (1 decimal would give 48.1, rounding 48.17)
+    assert mat[0, 1] == 48.16
+    # 1 -> 2: dx = -0.934, dy = -58.673: sqrt(0.872356 + 3442.520929) = sqrt(3443.393285)
+    #   = 58.6804... -> 58.68
+    assert mat[1, 2] == 58.68
+    # 0 -> 2: dx = -20.222, dy = -14.536: sqrt(408.929284 + 211.295296) = sqrt(620.22458)
+    #   = 24.9043... -> 24.90
+    assert mat[0, 2] == 24.9
+    # The convention can be overridden, e.g. to reproduce the old 1-decimal matrix.
+    assert read_toptw(f, m=1, decimals=1).travel_time_s["euclid"][0, 1] == 48.1
+
+
+def test_toptw_decimals_by_family_name():
+    """pr* files (Cordeau et al.) truncate to 2 decimals; Solomon's c/r/rc files to 1."""
+    assert [toptw_decimals(n) for n in ("pr01.txt", "x/pr01_10/PR10.txt")] == [2, 2]
+    assert [toptw_decimals(n) for n in ("c101.txt", "r112.txt", "rc108.txt")] == [1, 1, 1]
 
 
 def test_read_toptw_c204_header_quirk(tmp_path):
