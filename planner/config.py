@@ -13,9 +13,27 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from planner.common import DAY_NAMES, DEFAULT_BUFFER_M, DEFAULT_MAX_SNAP_M, LONDON
+from planner.common import (
+    DAY_NAMES,
+    DEFAULT_BUFFER_M,
+    DEFAULT_MAX_SNAP_M,
+    LONDON,
+    bng_problem,
+    has_stray_control,
+    lonlat_problem,
+    read_text,
+    unprintable_characters,
+)
 from planner.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -35,8 +53,37 @@ SITE_KINDS: tuple[str, ...] = SiteKind.__args__  # type: ignore[attr-defined]
 MP_KINDS = frozenset({"mp_office", "mp_surgery", "mp_home"})
 
 
+MAX_CONFIG_BYTES = 1_000_000
+"""Largest force config read: a config is typed by hand, a few kilobytes; 1 MB is room to spare."""
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # NaN and infinity (TOML's nan and inf) are refused as "not a finite number" by every float.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
+
+
+def _printable_id(value: str) -> str:
+    bad = unprintable_characters(value)
+    if bad:
+        raise ValueError(
+            f"{value!r} contains {', '.join(bad)}; ids are printable text (letters, digits, "
+            "punctuation and plain spaces)"
+        )
+    return value
+
+
+def _plain_name(value: str) -> str:
+    if has_stray_control(value) or "\n" in value or "\r" in value:
+        raise ValueError(f"{value!r} contains control characters; write the name on one line")
+    return value
+
+
+Id = Annotated[str, Field(min_length=1), AfterValidator(_printable_id)]
+"""An id or a reference to one: non-empty printable text."""
+Name = Annotated[str, AfterValidator(_plain_name)]
+"""A name shown on outputs: any Unicode text on one line, without control characters."""
 
 
 def parse_hhmm(value: str) -> dt.time:
@@ -51,7 +98,7 @@ def parse_hhmm(value: str) -> dt.time:
 class ShiftConfig(_Model):
     """A shift pattern; ``end`` at or before ``start`` means it ends the next day."""
 
-    name: str = Field(min_length=1)
+    name: Id
     start: str
     end: str
 
@@ -83,8 +130,8 @@ class ShiftConfig(_Model):
 class LocationConfig(_Model):
     """A point given as lon/lat (WGS84) or easting/northing (EPSG:27700)."""
 
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = None
+    lat: float | None = None
     easting: float | None = None
     northing: float | None = None
 
@@ -96,24 +143,31 @@ class LocationConfig(_Model):
             raise ValueError(
                 "give either lon and lat (WGS84) or easting and northing (EPSG:27700), not both or neither"
             )
+        if self.lon is not None and self.lat is not None:
+            problem = lonlat_problem(self.lon, self.lat)
+        else:
+            assert self.easting is not None and self.northing is not None
+            problem = bng_problem(self.easting, self.northing)
+        if problem is not None:
+            raise ValueError(problem)
         return self
 
 
 class StationConfig(LocationConfig):
     """A police station: where unit-shifts start and end."""
 
-    id: str = Field(min_length=1)
-    name: str = ""
+    id: Id
+    name: Name = ""
 
 
 class UnitConfig(_Model):
     """A patrol unit: officers crewing one car or walking one beat together."""
 
-    id: str = Field(min_length=1)
+    id: Id
     mode: Literal["car", "foot"]
     officers: int = Field(ge=1, le=12)
-    station: str
-    shifts: list[str] = Field(min_length=1)
+    station: Id
+    shifts: list[Id] = Field(min_length=1)
     days: list[Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]] = Field(
         default_factory=lambda: list(DAY_NAMES)  # type: ignore[arg-type]
     )
@@ -228,9 +282,15 @@ class BudgetConfig(_Model):
 
 
 class SolverConfig(_Model):
-    """Optimiser settings. The seed is always explicit so plans are reproducible."""
+    """Optimiser settings. The seed is always explicit so plans are reproducible.
+
+    ``iterations`` set: the search stops after that many iterations (the same plan on any
+    machine), and also at ``time_limit_s`` if the file sets that too; unset: it stops at
+    ``time_limit_s`` (see :func:`planner.planning.week.stop_from`).
+    """
 
     time_limit_s: float = Field(default=30.0, gt=0, le=24 * 3600)
+    iterations: int | None = Field(default=None, gt=0)
     seed: int
 
 
@@ -291,7 +351,7 @@ class DemandConfig(_Model):
 class ExcludedPlaceConfig(LocationConfig):
     """A place whose crimes make no patrol hot spot (a prison, a police station, a hospital)."""
 
-    name: str = Field(min_length=1)
+    name: Name = Field(min_length=1)
     radius_m: float = Field(default=200.0, ge=10, le=5000)
 
 
@@ -343,6 +403,8 @@ class ForceConfig(_Model):
             raise ValueError(f"unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
         if "name" not in v:
             raise ValueError("missing name = '...' (the force's name)")
+        for value in v.values():
+            _plain_name(value)
         return v
 
     @model_validator(mode="after")
@@ -382,9 +444,18 @@ class ForceConfig(_Model):
         return self.force.get("protective_marking", "OFFICIAL")
 
     def path(self, value: str) -> Path:
-        """Resolve a path from the config relative to the config's folder."""
-        p = Path(value).expanduser()
-        return p if p.is_absolute() else (self.base_dir / p).resolve()
+        """Resolve a path from the config relative to the config's folder.
+
+        Raises
+        ------
+        InputError
+            If the path cannot be a path (a NUL character, ``~user`` of an unknown user...).
+        """
+        try:
+            p = Path(value).expanduser()
+            return p if p.is_absolute() else (self.base_dir / p).resolve()
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise InputError(f"{_short(value)} is not a usable path ({_reason(exc)})") from None
 
     def site_files(self) -> list[Path]:
         """Site files, resolved and checked to exist."""
@@ -395,11 +466,26 @@ class ForceConfig(_Model):
         out: list[Path] = []
         for pattern in self.incidents.files:
             if any(c in pattern for c in "*?["):
-                matches = (
-                    sorted(self.base_dir.glob(pattern))
-                    if not Path(pattern).is_absolute()
-                    else sorted(Path("/").glob(pattern.lstrip("/")))
-                )
+                if "**" in pattern and Path(pattern).is_absolute():
+                    # From / it would walk the whole file system.
+                    raise InputError(
+                        f"{_short(pattern)}: a '**' pattern must be relative to the config's "
+                        "folder",
+                        field="incidents.files",
+                    )
+                try:
+                    found = (
+                        self.base_dir.glob(pattern)
+                        if not Path(pattern).is_absolute()
+                        else Path("/").glob(pattern.lstrip("/"))
+                    )
+                    # A pattern may match folders too ("2022-*" and the folder 2022-08/).
+                    matches = sorted(p for p in found if p.is_file())
+                except (OSError, ValueError, NotImplementedError) as exc:
+                    raise InputError(
+                        f"{_short(pattern)} is not a usable file pattern ({_reason(exc)})",
+                        field="incidents.files",
+                    ) from None
                 if not matches:
                     raise InputError(
                         f"no file matches {pattern!r}", path=self.base_dir, field="incidents.files"
@@ -410,12 +496,32 @@ class ForceConfig(_Model):
         return out
 
     def _existing(self, value: str, key: str) -> Path:
-        p = self.path(value)
-        if not p.exists():
+        try:
+            p = self.path(value)
+            found, folder = p.exists(), p.is_dir()
+        except InputError as exc:
+            raise InputError(exc.detail, field=key) from None
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                f"{_short(value)} is not a usable path ({_reason(exc)})", field=key
+            ) from None
+        if not found:
             raise InputError(
                 f"file {p} not found; paths are relative to the config file's folder", field=key
             )
+        if folder:
+            raise InputError(f"{p} is a folder; give a file inside it", field=key)
         return p
+
+
+def _short(value: str, limit: int = 80) -> str:
+    """``repr`` of a value from the file, cut to ``limit`` characters for a one-line message."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + "..."
+
+
+def _reason(exc: Exception) -> str:
+    # An OSError's str() repeats the (maybe very long) path; its strerror says enough.
+    return getattr(exc, "strerror", None) or str(exc)
 
 
 def load_config(path: str | Path) -> ForceConfig:
@@ -424,16 +530,20 @@ def load_config(path: str | Path) -> ForceConfig:
     Raises
     ------
     InputError
-        Naming the file and the key: TOML syntax errors, unknown keys, impossible values,
-        undefined references (a unit's station or shift) and missing files.
+        Naming the file and the key: a folder or a file that is not UTF-8 (see
+        :func:`planner.common.read_text`) or is over :data:`MAX_CONFIG_BYTES`, TOML syntax
+        errors, unknown keys, impossible values (NaN and infinity included), coordinates
+        outside Great Britain, ids with control characters, undefined references (a unit's
+        station or shift) and missing files.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError("force config not found; check the path", path=path)
+    text = read_text(path, what="force config", max_bytes=MAX_CONFIG_BYTES, suffixes=(".toml",))
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML: {exc}", path=path) from None
+    except RecursionError:
+        raise InputError("not valid TOML: arrays or tables nested too deeply", path=path) from None
     if "base_dir" in raw:
         raise InputError(
             "base_dir is set by the planner, not in the file", path=path, field="base_dir"
@@ -451,6 +561,10 @@ def load_config(path: str | Path) -> ForceConfig:
             msg = "required key is missing"
         elif err["type"] == "literal_error":
             msg = f"{err['input']!r} is not allowed; {msg.lower()}"
+        elif err["type"] == "finite_number":
+            value = err["input"]
+            msg = "nan is not a number" if value != value else f"{value!r} is not finite"
+            msg += "; write a finite number"
         more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
         raise InputError(msg + more, path=path, field=key or None) from None
     try:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.config import load_config
+from planner.common import read_text
+from planner.config import MAX_CONFIG_BYTES, load_config
 from planner.errors import InputError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -95,3 +96,127 @@ def test_excluded_places() -> None:
     assert (
         place.name.startswith("HMP Stocken") and place.radius_m == 400 and place.easting == 495670
     )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "pounds_per_week = 9000",
+            "pounds_per_week = nan",
+            r"budget\.pounds_per_week': nan is not a number",
+        ),
+        (
+            "pounds_per_week = 9000",
+            "pounds_per_week = inf",
+            r"budget\.pounds_per_week': inf is not finite",
+        ),
+        (
+            "radius_m = 400",
+            "radius_m = -inf",
+            r"incidents\.exclude\.0\.radius_m': -inf is not finite",
+        ),
+        (
+            "[demand]",
+            "[demand]\nrisk_weights = {low = nan}",
+            r"demand\.risk_weights\.low': nan is not",
+        ),
+        ("officers = 2", "officers = inf", r"units\.0\.officers': inf is not finite"),
+        (
+            "lon = -0.7287\nlat = 52.6732",
+            "lon = 52.6732\nlat = -0.7287",
+            r"stations\.0'.*look swapped",
+        ),
+        ("lon = -0.7287\nlat = 52.6732", "lon = 486000\nlat = 308000", r"stations\.0'.*EPSG:27700"),
+        ("lon = -0.7287\nlat = 52.6732", "lon = -12.0\nlat = 52.6", r"not in Great Britain"),
+        (
+            "easting = 495670",
+            "easting = 4956700",
+            r"incidents\.exclude\.0'.*outside the British National Grid",
+        ),
+        ('id = "OAKHAM"', 'id = "OAK\\u0000HAM"', r"stations\.0\.id'.*U\+0000"),
+        ('id = "RUT-CAR-1"', 'id = "RUT\\u200bCAR-1"', r"units\.0\.id'.*U\+200B"),
+        (
+            'name = "Oakham police station"',
+            'name = "Oakham\\npolice"',
+            r"stations\.0\.name'.*one line",
+        ),
+        ('sites = ["', 'sites = ["\\u0000", "', r"field 'sites'.*not a usable path"),
+        ('sites = ["', 'sites = ["~no-such-user-x/a.csv", "', r"field 'sites'.*not a usable path"),
+        (
+            'sites = ["',
+            'sites = ["' + "a" * 5000 + '", "',
+            r"field 'sites'.*'aaaa.*\.\.\. is not a usable path",
+        ),
+        ('sites = ["', 'sites = [".", "', r"field 'sites'.*is a folder"),
+        ("files = [", 'files = ["x/**y/*.csv", ', r"incidents\.files'.*not a usable file pattern"),
+        ("[force]", "x = " + "[" * 3000 + "\n[force]", "nested too deeply"),
+    ],
+)
+def test_values_names_and_paths(tmp_path: Path, old: str, new: str, message: str) -> None:
+    """NaN, infinity, coordinates outside Great Britain, unprintable ids, unusable paths."""
+    path = variant(tmp_path, old, new)
+    with pytest.raises(InputError, match=message) as info:
+        load_config(path)
+    assert str(path) in str(info.value) and len(str(info.value)) < 600
+
+
+def test_unicode_names_are_fine(tmp_path: Path) -> None:
+    """Any Unicode in names is kept."""
+    path = variant(tmp_path, 'name = "Oakham police station"', 'name = "Gorsaf heddlu Oakham ☎ é"')
+    assert load_config(path).stations[0].name == "Gorsaf heddlu Oakham ☎ é"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "message"),
+    [
+        ("utf-16", r"is UTF-16-LE text.*iconv -f UTF-16 -t UTF-8 force\.toml > force-utf8\.toml"),
+        ("utf-16-be", r"is UTF-16-BE text.*iconv -f UTF-16BE"),
+        ("utf-32", r"is UTF-32-LE text"),
+        ("cp1252", r"not UTF-8 text \(byte 0xE9 at line 1, byte 6\); it looks like Windows-1252"),
+    ],
+)
+def test_config_must_be_utf8(tmp_path: Path, encoding: str, message: str) -> None:
+    """A TOML file in another encoding is refused, naming the encoding found."""
+    path = variant(tmp_path, "[force]", "[force]")
+    text = "# Caf\xe9\n" + path.read_text()
+    path.write_bytes(text.encode(encoding))
+    with pytest.raises(InputError, match=message):
+        load_config(path)
+    path.write_bytes(text.encode("utf-8-sig"))
+    assert load_config(path).name.startswith("Leicestershire")
+
+
+def test_folder_and_size(tmp_path: Path) -> None:
+    """A folder suggests the config inside it; an over-large file fails before it is read."""
+    with pytest.raises(
+        InputError, match=r"is a folder; give the force config inside it, e\.g\. .*force\.toml"
+    ):
+        load_config(RUTLAND.parent)
+    with pytest.raises(InputError, match=r"it holds no \.toml file"):
+        load_config(tmp_path)
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * MAX_CONFIG_BYTES)
+    with pytest.raises(InputError, match="the largest supported is 1.0 MB"):
+        load_config(big)
+
+
+def test_read_text_helper(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """planner.common.read_text: the one reader of input text files."""
+    path = tmp_path / "a.csv"
+    path.write_bytes("\ufeffsite_id\r\ncafé\r\n".encode())
+    assert read_text(path, what="site file") == "site_id\r\ncafé\r\n"
+    path.write_bytes("café".encode("cp1252"))
+    with pytest.raises(InputError, match="looks like Windows-1252"):
+        read_text(path, what="site file")
+    with caplog.at_level("WARNING", logger="planner.common"):
+        assert read_text(path, what="site file", allow_cp1252=True) == "café"
+    assert "a.csv" in caplog.text
+    path.write_bytes(b"\xef\xbb\xbfcaf\xe9")
+    with pytest.raises(InputError, match="byte order mark but is not UTF-8"):
+        read_text(path, what="site file", allow_cp1252=True)
+    path.write_bytes(b"\x81\x8d")  # undefined in Windows-1252 too
+    with pytest.raises(InputError, match="neither UTF-8 nor Windows-1252"):
+        read_text(path, what="site file", allow_cp1252=True)
+    with pytest.raises(InputError, match="plan not found"):
+        read_text(tmp_path / "plan.json", what="plan")

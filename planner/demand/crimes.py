@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.common import to_bng
+from planner.common import STRAY_CONTROL_RE, check_input_file, decode_text, to_bng
 from planner.demand.harm import CRIME_TYPES, resolve_harm_weights
 from planner.errors import InputError
 from planner.roads.network import check_crs_plausible
@@ -81,6 +81,10 @@ REJECT_REASONS: Mapping[str, str] = MappingProxyType(
 )
 #: Why a kept record is left out of every hot spot (segment method only).
 TOO_FAR_FROM_ROAD = "too_far_from_road"
+
+MAX_CRIME_FILE_BYTES = 200_000_000
+"""Largest crime file read. The Met's busiest month is about 25 MB: this is eight of them, and
+keeps the memory the intake needs (several times the file) within a laptop's."""
 
 _MONTH_RE = r"\d{4}-(?:0[1-9]|1[0-2])"
 _HEADER_DATA_RE = re.compile(r"^(?:[0-9a-f]{64}|\d{4}-\d{2}|-?\d+\.\d+)$")
@@ -229,32 +233,33 @@ def _read_one(
     path: Path, seen: dict[str, Path]
 ) -> tuple[list[str], list[list[str]], list[int], list[int]]:
     """Header, well-formed rows with their row numbers, and row numbers of malformed rows."""
-    if not path.exists():
-        raise InputError("crime file not found; check the path", path=path)
-    data = path.read_bytes()
+    check_input_file(path, what="crime file", max_bytes=MAX_CRIME_FILE_BYTES, suffixes=(".csv",))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the crime file: {exc}", path=path) from None
     # The same file given twice (even under two names) would count every crime twice.
     digest = hashlib.sha256(data).hexdigest()
     if digest in seen:
         raise InputError(f"same content as {seen[digest]}; give each monthly file once", path=path)
     seen[digest] = path
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"not UTF-8 text ({exc}); is this a data.police.uk CSV?", path=path
-        ) from None
+    text = decode_text(data, path=path, what="crime file", allow_cp1252=True)
     if not text.strip():
         raise InputError(
             "file is empty; a data.police.uk street-level file starts with the header "
             f"{','.join(PUBLISHED_COLUMNS)}",
             path=path,
         )
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        reader = csv.reader(io.StringIO(text, newline=""))
         header = [c.strip() for c in next(reader)]
         body = [r for r in reader if r]
     except csv.Error as exc:
-        raise InputError(f"cannot parse as CSV ({exc})", path=path) from None
+        raise InputError(
+            f"cannot parse as CSV at line {reader.line_num} ({exc}); is this a data.police.uk "
+            "street-level CSV?",
+            path=path,
+        ) from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         hint = ""
@@ -266,6 +271,14 @@ def _read_one(
         raise InputError(
             f"not a data.police.uk street-level crime file: missing column(s) "
             f"{', '.join(map(repr, missing))} (found: {', '.join(map(repr, header))}){hint}",
+            path=path,
+        )
+    named = [c for c in header if c]
+    twice = sorted({c for c in named if named.count(c) > 1})
+    if twice:
+        raise InputError(
+            f"column(s) {', '.join(map(repr, twice))} appear more than once in the header; a "
+            "data.police.uk file has each column once",
             path=path,
         )
     width = len(header)
@@ -334,8 +347,10 @@ def read_crimes(
     Raises
     ------
     InputError
-        A missing, empty, non-UTF-8 or non-CSV file; a file without the required columns (naming
-        the file and the columns); the same file given twice; unknown crime types in
+        A missing, empty, binary, UTF-16 or non-CSV file, a folder or a file over
+        :data:`MAX_CRIME_FILE_BYTES` (text that is not UTF-8 is read as Windows-1252, with a
+        warning); a file without the required columns (naming the file and the columns) or with
+        a column twice; the same file given twice; unknown crime types in
         ``crime_types`` or ``harm_weights``; a negative ``buffer_m``; a boundary not in EPSG:27700.
     """
     files = _as_paths(paths)
@@ -428,7 +443,7 @@ def _read_files(
             for k in malformed
         ]
         frame = pd.DataFrame(rows, columns=header, dtype=object)
-        # Duplicate header names would make a column a frame; keep the first of each.
+        # Unnamed columns ("" twice after a trailing comma) are not read; drop the repeats.
         frame = frame.loc[:, ~frame.columns.duplicated()]
         frame = frame.reindex(columns=[*PUBLISHED_COLUMNS], fill_value="")
         frame.insert(0, "row", np.asarray(numbers, dtype=np.int64))
@@ -513,8 +528,9 @@ def _classify(
             "crime_type": crime_type[keep].to_numpy(dtype=object),
             "x_m": x[keep],
             "y_m": y[keep],
-            "location": kept["Location"].str.strip().to_numpy(dtype=object),
-            "lsoa_name": kept["LSOA name"].str.strip().to_numpy(dtype=object),
+            # Labels of hot spots and maps: no control characters (a NUL would cut them short).
+            "location": _printable(kept["Location"]),
+            "lsoa_name": _printable(kept["LSOA name"]),
             "falls_within": kept["Falls within"].str.strip().to_numpy(dtype=object),
             "harm": crime_type[keep].map(weights).to_numpy(dtype=np.float64),
         }
@@ -532,3 +548,9 @@ def _classify(
         )
     ]
     return records, rejects, int(other_force.sum()), int((other_force & keep).sum())
+
+
+def _printable(column: pd.Series) -> np.ndarray:
+    """A text column stripped, without control characters (tabs and line ends become spaces)."""
+    text = column.str.replace(STRAY_CONTROL_RE, "", regex=True)
+    return text.str.replace(r"[\t\r\n]", " ", regex=True).str.strip().to_numpy(dtype=object)

@@ -19,8 +19,13 @@ dwell_min          override of the dwell per visit (default 15 minutes, the Kope
 min_gap_h          override of the minimum gap between two visits to the site
 required           true/false override: must every visit be made?
 priority           override of the kind's priority weight
+restricted         true/false: a site whose location is not shown (always true for mp_home)
 notes              what officers should look for (briefings)
 =================  ===========================================================================
+
+Overrides obey the limits of the config's ``[demand.kinds]`` (:class:`KindDemandConfig`), and
+booleans are true/false/yes/no/1/0 (any case) or empty for the default: anything else is an
+:class:`~planner.errors.InputError` naming the file, row and column, not a guess.
 
 Each visit's *prize* (its harm-weighted value to the optimiser) is
 ``priority x risk weight``; for a hot spot the risk weight is replaced by its harm relative to
@@ -39,17 +44,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 
-from planner.common import write_csv
+from planner.common import PLAIN_NUMBER_RE, write_csv
 from planner.config import MP_KINDS, SITE_KINDS, ForceConfig, KindDemandConfig
 from planner.demand.sites import SitePoints
 from planner.demand.windows import TimeWindow, format_window, parse_windows
+from planner.errors import InputError
 
 log = logging.getLogger(__name__)
 
 DATED_KINDS = frozenset({"mp_surgery", "protest", "event"})
 RISKS = ("low", "medium", "high", "critical")
 OVERRIDES = ("visits_per_week", "dwell_min", "min_gap_h", "required", "priority")
+BOOLEAN_COLUMNS = ("required", "restricted")
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0"})
+_BOUND_WORDS = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
 
 
 @dataclass(frozen=True)
@@ -215,48 +226,185 @@ def write_rejects(path: str | Path, rejects: Sequence[Reject]) -> Path:
     )
 
 
-def _bool(text: str) -> bool:
+def parse_bool(text: str) -> bool | None:
+    """``true``/``false``, ``yes``/``no`` or ``1``/``0`` in any case; ``None`` if empty.
+
+    Raises
+    ------
+    ValueError
+        For anything else (``ture``, ``y``, ``2``): a typo must not silently mean false.
+    """
     t = text.strip().lower()
-    if t in {"true", "yes", "1", "y"}:
+    if not t:
+        return None
+    if t in _TRUE:
         return True
-    if t in {"false", "no", "0", "n"}:
+    if t in _FALSE:
         return False
-    raise ValueError(f"{text!r} is not true or false")
+    raise ValueError(f"{text.strip()!r} is not true or false; write true, false, yes, no, 1 or 0")
+
+
+def _limits(name: str) -> list[tuple[str, float]]:
+    """The bounds of a :class:`KindDemandConfig` field, as ``("ge", 0.0)`` pairs."""
+    out = []
+    for meta in KindDemandConfig.model_fields[name].metadata:
+        for op in _BOUND_WORDS:
+            bound = getattr(meta, op, None)
+            if isinstance(bound, int | float):
+                out.append((op, float(bound)))
+    return out
+
+
+def _within(number: float, op: str, bound: float) -> bool:
+    return {
+        "ge": number >= bound,
+        "gt": number > bound,
+        "le": number <= bound,
+        "lt": number < bound,
+    }[op]
+
+
+def parse_override(name: str, text: str) -> int | float | bool:
+    """A per-site override (one of :data:`OVERRIDES`), within the limits of the config's kinds.
+
+    Raises
+    ------
+    ValueError
+        Saying what is wrong and what is allowed: not a number (NaN included), not finite, not
+        a whole number of visits, outside the :class:`KindDemandConfig` limits, not a boolean.
+    """
+    t = text.strip()
+    if name == "required":
+        value = parse_bool(t)
+        if value is None:
+            raise ValueError("is empty; write true or false")
+        return value
+    if not PLAIN_NUMBER_RE.fullmatch(t):
+        what = "not finite" if t.lower().lstrip("+-").startswith("inf") else "not a number"
+        raise ValueError(f"{t!r} is {what}; write a number such as 2 or 7.5")
+    number = float(t)
+    limits = _limits(name)
+    allowed = " and ".join(f"{_BOUND_WORDS[op]} {bound:g}" for op, bound in limits)
+    if name == "visits_per_week" and not number.is_integer():
+        raise ValueError(f"{t!r} is not a whole number of visits; {name} must be {allowed}")
+    if not all(_within(number, op, bound) for op, bound in limits):
+        raise ValueError(
+            f"{t!r} is out of range: {name} must be {allowed} (the limits of [demand.kinds] "
+            "in the force config)"
+        )
+    return int(number) if name == "visits_per_week" else number
+
+
+def _check_cells(points: SitePoints, row: int, attrs: dict[str, str]) -> bool:
+    """Check a row's overrides and booleans; return whether it is marked restricted.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and column of a value that is not allowed.
+    """
+    for name in (*OVERRIDES, "restricted"):
+        text = attrs.get(name, "")
+        if not text.strip():
+            continue
+        try:
+            if name == "restricted":
+                parse_bool(text)
+            else:
+                parse_override(name, text)
+        except ValueError as exc:
+            raise InputError(str(exc), path=points.path, row=row, field=name) from None
+    return bool(parse_bool(attrs.get("restricted", "")))
+
+
+def _outside(
+    points: SitePoints, boundary_m: shapely.Geometry | None, buffer_m: float, name: str
+) -> dict[int, str]:
+    """Reasons for the located rows (0-based) outside the boundary plus ``buffer_m``."""
+    if boundary_m is None or not len(points):
+        return {}
+    located = np.isfinite(points.x_m) & np.isfinite(points.y_m)
+    area = shapely.buffer(boundary_m, buffer_m) if buffer_m > 0 else boundary_m
+    shapely.prepare(area)
+    inside = np.ones(len(points), dtype=bool)
+    inside[located] = shapely.contains_xy(area, points.x_m[located], points.y_m[located])
+    out = {}
+    for i in np.flatnonzero(~inside).tolist():
+        gap_m = shapely.distance(boundary_m, shapely.Point(points.x_m[i], points.y_m[i]))
+        out[i] = (
+            f"outside the force area: {gap_m / 1000:,.1f} km beyond {name}, which is kept with "
+            f"a {buffer_m:g} m margin; check the coordinates, or the boundary in the config"
+        )
+    return out
+
+
+def _row_problem(
+    kind: str, risk: str, located: bool, windows_text: str, week_days: Sequence[dt.date]
+) -> tuple[str | None, list[TimeWindow]]:
+    """Why a row cannot be a site (``None`` if it can), and its windows in the week."""
+    if kind not in SITE_KINDS or kind == "hotspot":
+        allowed = ", ".join(k for k in SITE_KINDS if k != "hotspot")
+        return f"field 'kind': {kind!r} is not a site kind; use one of {allowed}", []
+    if risk not in RISKS:
+        return f"field 'risk': {risk!r} is not a risk level; use low, medium, high or critical", []
+    if not located:
+        return (
+            "unlocated: no coordinates (a postcode alone is not geocoded; add lon/lat or "
+            "easting/northing)",
+            [],
+        )
+    try:
+        windows = parse_windows(windows_text, week_days)
+    except ValueError as exc:
+        return f"field 'windows': {exc}", []
+    if windows_text.strip() and not windows:
+        return "no window falls in the planning week", []
+    if kind in DATED_KINDS and not windows:
+        return f"a {kind} needs dated windows, e.g. '2026-12-02 18:00-20:00'", []
+    return None, windows
 
 
 def sites_from_points(
-    points: SitePoints, week_days: Sequence[dt.date]
+    points: SitePoints,
+    week_days: Sequence[dt.date],
+    *,
+    boundary_m: shapely.Geometry | None = None,
+    buffer_m: float = 0.0,
+    boundary_name: str = "the force boundary",
 ) -> tuple[list[Site], list[Reject]]:
-    """Typed sites from a site file's rows; rows that cannot be sites become rejects."""
+    """Typed sites from a site file's rows; rows that cannot be sites become rejects.
+
+    Parameters
+    ----------
+    points
+        The rows of a site file (:func:`planner.demand.sites.read_site_points`).
+    week_days
+        Monday..Sunday of the planning week.
+    boundary_m, buffer_m, boundary_name
+        The force boundary (EPSG:27700), the margin kept around it and what to call it in
+        messages: a located site farther out is rejected, naming the boundary and the
+        distance. ``None`` keeps every located site.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and column: an override outside the :class:`KindDemandConfig`
+        limits or not a finite number, a boolean that is not true/false/yes/no/1/0.
+    """
     sites: list[Site] = []
     rejects: list[Reject] = []
+    outside = _outside(points, boundary_m, buffer_m, boundary_name)
     for row, (sid, x, y, attrs) in enumerate(
         zip(points.site_id, points.x_m, points.y_m, points.attributes, strict=True), start=1
     ):
+        restricted = _check_cells(points, row, attrs)
         source = f"{points.path.name}:{row}"
         kind = attrs.get("kind", "").strip()
         risk = attrs.get("risk", "medium").strip().lower() or "medium"
-        problem = None
-        if kind not in SITE_KINDS or kind == "hotspot":
-            allowed = ", ".join(k for k in SITE_KINDS if k != "hotspot")
-            problem = f"field 'kind': {kind!r} is not a site kind; use one of {allowed}"
-        elif risk not in RISKS:
-            problem = (
-                f"field 'risk': {risk!r} is not a risk level; use low, medium, high or critical"
-            )
-        elif not (np.isfinite(x) and np.isfinite(y)):
-            problem = "unlocated: no coordinates (a postcode alone is not geocoded; add lon/lat or easting/northing)"
-        windows: list[TimeWindow] = []
-        if problem is None:
-            try:
-                windows = parse_windows(attrs.get("windows", ""), week_days)
-            except ValueError as exc:
-                problem = f"field 'windows': {exc}"
-            else:
-                if attrs.get("windows", "").strip() and not windows:
-                    problem = "no window falls in the planning week"
-                elif kind in DATED_KINDS and not windows:
-                    problem = f"a {kind} needs dated windows, e.g. '2026-12-02 18:00-20:00'"
+        located = bool(np.isfinite(x) and np.isfinite(y))
+        problem, windows = _row_problem(kind, risk, located, attrs.get("windows", ""), week_days)
+        if problem is None and row - 1 in outside:
+            problem = outside[row - 1]
         if problem is not None:
             rejects.append(Reject(source, sid, "site", problem))
             continue
@@ -270,19 +418,12 @@ def sites_from_points(
                 y_m=float(y),
                 windows=tuple(windows),
                 source=source,
-                restricted=kind == "mp_home" or _truthy(attrs.get("restricted", "")),
+                restricted=kind == "mp_home" or restricted,
                 notes=attrs.get("notes", ""),
                 overrides={k: attrs[k] for k in OVERRIDES if attrs.get(k, "").strip()},
             )
         )
     return sites, rejects
-
-
-def _truthy(text: str) -> bool:
-    try:
-        return _bool(text) if text.strip() else False
-    except ValueError:
-        return False
 
 
 def build_demand(
@@ -318,17 +459,32 @@ def build_demand(
             kind_cfg.dwell_min if "dwell_min" in kind_cfg.model_fields_set else dem.dwell_min
         )
         try:
+            # Sites read from files were checked by sites_from_points; this guards others.
             n_visits = (
-                int(ov["visits_per_week"]) if "visits_per_week" in ov else kind_cfg.visits_per_week
+                int(parse_override("visits_per_week", ov["visits_per_week"]))
+                if "visits_per_week" in ov
+                else kind_cfg.visits_per_week
             )
-            dwell_min = float(ov["dwell_min"]) if "dwell_min" in ov else kind_dwell
-            gap_h = float(ov["min_gap_h"]) if "min_gap_h" in ov else kind_cfg.min_gap_h
-            required = _bool(ov["required"]) if "required" in ov else kind_cfg.required
-            priority = float(ov["priority"]) if "priority" in ov else kind_cfg.priority
-            if n_visits < 0 or dwell_min <= 0 or gap_h < 0 or priority <= 0:
-                raise ValueError(
-                    "visits_per_week, min_gap_h must be >= 0 and dwell_min, priority > 0"
-                )
+            dwell_min = (
+                float(parse_override("dwell_min", ov["dwell_min"]))
+                if "dwell_min" in ov
+                else kind_dwell
+            )
+            gap_h = (
+                float(parse_override("min_gap_h", ov["min_gap_h"]))
+                if "min_gap_h" in ov
+                else kind_cfg.min_gap_h
+            )
+            required = (
+                bool(parse_override("required", ov["required"]))
+                if "required" in ov
+                else kind_cfg.required
+            )
+            priority = (
+                float(parse_override("priority", ov["priority"]))
+                if "priority" in ov
+                else kind_cfg.priority
+            )
         except ValueError as exc:
             out_rejects.append(Reject(site.source, site.site_id, "demand", f"bad override: {exc}"))
             continue

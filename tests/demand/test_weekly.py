@@ -6,10 +6,13 @@ import csv
 from pathlib import Path
 
 import pytest
+import shapely
 
+from planner.common import to_bng
 from planner.config import ForceConfig, load_config
 from planner.demand.sites import read_site_points
-from planner.demand.weekly import Site, build_demand, sites_from_points
+from planner.demand.weekly import Site, build_demand, parse_bool, sites_from_points
+from planner.errors import InputError
 
 RUTLAND = Path(__file__).resolve().parents[2] / "data" / "rutland" / "force.toml"
 
@@ -86,7 +89,6 @@ def test_dated_kinds_visit_each_window(config: ForceConfig, tmp_path: Path) -> N
         ("x,X,mp_office,low,-0.73,52.67,Someday 09:00-10:00,,,,,", "field 'windows'"),
         ("x,X,protest,low,-0.73,52.67,,,,,,", "needs dated windows"),
         ("x,X,mp_office,low,-0.73,52.67,Mon 09:00-09:10,,,,,", "long enough"),
-        ("x,X,mp_office,low,-0.73,52.67,,two,,,,", "bad override"),
         ("x,X,mp_office,low,-0.73,52.67,,0,,,,", "visits_per_week is 0"),
     ],
 )
@@ -120,3 +122,104 @@ def test_hotspot_dosage_follows_harm(config: ForceConfig) -> None:
     assert counts == [14, 7, 1]
     prizes = [next(v.prize for v in d.visits if v.site_id == f"HS-{i}") for i in range(3)]
     assert prizes[0] == pytest.approx(2 * prizes[1])
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("true", True),
+        (" TRUE ", True),
+        ("Yes", True),
+        ("1", True),
+        ("false", False),
+        ("No", False),
+        (" 0", False),
+        ("", None),
+        ("  ", None),
+    ],
+)
+def test_booleans_accepted(text: str, value: bool | None) -> None:
+    """true/false/yes/no/1/0 in any case with spaces around; empty is the default."""
+    assert parse_bool(text) is value
+
+
+@pytest.mark.parametrize("text", ["ture", "y", "n", "2", "on", "tru e", "falsch"])
+def test_booleans_strict(config: ForceConfig, tmp_path: Path, text: str) -> None:
+    """Anything else in required or restricted is an error naming the row and column."""
+    with pytest.raises(
+        InputError, match=rf"row 1, field 'required'.*{text!r} is not true or false"
+    ):
+        demand_from(config, tmp_path, f"x,X,mp_office,low,-0.73,52.67,,,,,{text},\n")
+    path = tmp_path / "r.csv"
+    path.write_text(
+        f"site_id,kind,lon,lat,restricted\na,mp_office,-0.73,52.67,\nb,mp_office,-0.73,52.67,{text}\n"
+    )
+    with pytest.raises(InputError, match=r"r\.csv, row 2, field 'restricted'"):
+        sites_from_points(read_site_points(path), config.week.days)
+
+
+def test_restricted_read(config: ForceConfig, tmp_path: Path) -> None:
+    """restricted=yes marks a site restricted; empty leaves the default (only MPs' homes)."""
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "site_id,kind,lon,lat,restricted\n"
+        "a,mp_office,-0.73,52.67,Yes\nb,mp_office,-0.73,52.67,\nc,mp_home,-0.73,52.67,no\n"
+    )
+    sites, _ = sites_from_points(read_site_points(path), config.week.days)
+    assert [s.restricted for s in sites] == [True, False, True]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "visits_per_week",
+            "1000000",
+            "out of range: visits_per_week must be at least 0 and at most 100",
+        ),
+        ("visits_per_week", "2.5", "not a whole number"),
+        ("visits_per_week", "two", "'two' is not a number"),
+        ("dwell_min", "nan", "'nan' is not a number"),
+        ("dwell_min", "inf", "'inf' is not finite"),
+        ("dwell_min", "0", "more than 0 and at most 240"),
+        ("min_gap_h", "-1", "at least 0 and at most 168"),
+        ("priority", "1e9", "more than 0 and at most 100"),
+    ],
+)
+def test_overrides_obey_kind_limits(
+    config: ForceConfig, tmp_path: Path, field: str, value: str, message: str
+) -> None:
+    """Per-site overrides have the limits of [demand.kinds]; errors name row, field and range."""
+    cells = {
+        "visits_per_week": "",
+        "dwell_min": "",
+        "min_gap_h": "",
+        "required": "",
+        "priority": "",
+    }
+    cells[field] = value
+    row = "x,X,mp_office,low,-0.73,52.67,," + ",".join(cells.values())
+    with pytest.raises(InputError, match=rf"row 1, field '{field}': .*{message}"):
+        demand_from(config, tmp_path, row + "\n")
+
+
+def test_sites_outside_the_force_area(config: ForceConfig, tmp_path: Path) -> None:
+    """A located site beyond the boundary plus its margin is rejected, naming the boundary."""
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "site_id,kind,lon,lat\nnear,mp_office,-0.73,52.67\nfar,mp_office,-1.5,53.5\n"
+        "none,mp_office,,\n"
+    )
+    centre = shapely.Point(*to_bng().transform(-0.73, 52.67))
+    sites, rejects = sites_from_points(
+        read_site_points(path),
+        config.week.days,
+        boundary_m=centre.buffer(2000),
+        buffer_m=500,
+        boundary_name="rutland.geojson",
+    )
+    assert [s.site_id for s in sites] == ["near"]
+    reasons = {r.record_id: r.reason for r in rejects}
+    assert reasons["far"].startswith("outside the force area: ")
+    assert "km beyond rutland.geojson" in reasons["far"] and "500 m margin" in reasons["far"]
+    assert "unlocated" in reasons["none"]
