@@ -202,8 +202,20 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
 
     sites: list[Site] = []
     rejects: list[Reject] = []
+    force_boundary = area_boundary(config)
+    boundary_name = (
+        config.area.boundary_name or Path(config.area.boundary).name
+        if config.area.boundary is not None
+        else "the force boundary"
+    )
     for path in config.site_files():
-        got, site_rejects = sites_from_points(read_site_points(path), config.week.days)
+        got, site_rejects = sites_from_points(
+            read_site_points(path),
+            config.week.days,
+            boundary_m=force_boundary,
+            buffer_m=config.area.buffer_m,
+            boundary_name=boundary_name,
+        )
         sites.extend(got)
         rejects.extend(site_rejects)
 
@@ -212,8 +224,9 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
         inc = config.incidents
         # Hot spots must be patrollable: the force area, cut to where this network has roads.
         coverage = network_coverage(net)
-        boundary = area_boundary(config)
-        boundary = coverage if boundary is None else shapely.intersection(boundary, coverage)
+        boundary = (
+            coverage if force_boundary is None else shapely.intersection(force_boundary, coverage)
+        )
         intake = read_crimes(
             config.incident_files(),
             boundary_m=boundary,
