@@ -36,21 +36,19 @@ import numpy as np
 import pyproj
 import shapely
 from scipy import sparse
-from scipy.sparse import csgraph
 
-from planner.common import BNG, DEFAULT_BUFFER_M, WGS84, to_bng
-from planner.errors import InputError, NetworkError
+from planner.common import BNG, DEFAULT_BUFFER_M, WGS84
+from planner.errors import InputError
 from planner.roads.osm import OsmWays
 from planner.roads.rules import (
     DIR_BOTH,
-    DIR_BWD,
-    DIR_FWD,
     WALK_SPEED_KPH,
     car_allowed,
     car_direction,
     car_speed_kph,
     foot_allowed,
 )
+from planner.roads.segments import WayPoints, main_graph, split_segments, way_points
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +59,21 @@ MODES: tuple[Mode, ...] = ("car", "foot")
 CRS_BNG = f"EPSG:{BNG}"
 
 #: Bump when the normalisation changes, so stale cache files are rebuilt, never reused.
-NORMALISE_VERSION = 1
+#: 2: undirected osmnx GraphML keeps its one-way directions (:mod:`planner.roads.graphml`).
+NORMALISE_VERSION = 2
+
+#: Below this share of a mode's nodes in its largest strongly connected component, the build
+#: report warns: so many unreachable roads usually mean a broken input, not a real network.
+WARN_MAIN_SHARE = 0.8
+#: Below this share, the network is refused: routes would miss most of the area.
+MIN_MAIN_SHARE = 0.2
+
+#: What usually breaks a network into pieces, for warnings and errors.
+_FRAGMENT_HINTS = (
+    "one-way streets running the wrong way (an undirected GraphML saved without osmnx's "
+    "from/to attributes?), a boundary that cuts the roads into pieces (wrong boundary_name, "
+    "or too small a buffer_m?), or an extract of only part of the roads"
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,28 @@ class BuildReport:
     dropped_nodes: int
     dropped_edges: int
 
+    @property
+    def main_share(self) -> float:
+        """Share of the mode's nodes kept in the largest strongly connected component."""
+        total = self.nodes + self.dropped_nodes
+        return self.nodes / total if total else 0.0
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What looks wrong with this network (empty when nothing does).
+
+        Derived from the counts, so a network read from the cache reports the same.
+        """
+        if self.main_share >= WARN_MAIN_SHARE:
+            return ()
+        return (
+            f"only {self.main_share:.0%} of the {self.mode} network's "
+            f"{self.nodes + self.dropped_nodes:,} nodes are in its largest strongly connected "
+            f"component ({self.nodes:,} nodes kept of {self.components:,} components; "
+            f"{self.dropped_nodes:,} dropped, cannot be reached or left); check for "
+            + _FRAGMENT_HINTS,
+        )
+
     def summary(self) -> str:
         """One line for logs and the CLI."""
         return (
@@ -106,6 +140,7 @@ class BuildReport:
                 if self.clipped_points
                 else ""
             )
+            + "".join(f"; WARNING: {w}" for w in self.warnings)
         )
 
 
@@ -270,6 +305,10 @@ class RoadNetwork:
             return self.foot
         raise InputError(f"unknown patrol mode {mode!r}; use 'car' or 'foot'", field="mode")
 
+    def warnings(self) -> tuple[str, ...]:
+        """Both modes' build warnings (see :attr:`BuildReport.warnings`)."""
+        return self.car.report.warnings + self.foot.report.warnings
+
     def summary(self) -> str:
         """Human-readable report of both modes."""
         return "\n".join(
@@ -313,50 +352,6 @@ def _way_attributes(
     return direction, speed, np.asarray(highway, dtype=object), names
 
 
-@dataclass(frozen=True)
-class _Points:
-    """The way points a mode keeps (inside the clip area), in way order, in EPSG:27700.
-
-    A *run* is a maximal stretch of one way whose points are all inside the clip area.
-    """
-
-    way: np.ndarray  # way index of each point
-    node: np.ndarray  # node index (into ``ways.node_id``)
-    x: np.ndarray
-    y: np.ndarray
-    run_id: np.ndarray
-    run_start: np.ndarray
-    run_end: np.ndarray
-    clipped: int  # points of usable ways outside the clip area, removed
-
-
-@dataclass(frozen=True)
-class _Segments:
-    """Pieces of road between junctions, as ranges of :class:`_Points`."""
-
-    start: np.ndarray  # index of the first point
-    end: np.ndarray  # index of the last point
-    length_m: np.ndarray
-    way: np.ndarray
-
-
-@dataclass(frozen=True)
-class _MainGraph:
-    """Directed edges over segments, and the largest strongly connected component of them."""
-
-    seg: np.ndarray  # segment of each edge
-    rev: np.ndarray  # the edge runs against its segment's stored direction
-    main: np.ndarray  # the edge is in the largest strongly connected component
-    u: np.ndarray  # main edges only, as new node indices
-    v: np.ndarray
-    nodes: np.ndarray  # node indices (into ``ways.node_id``) of the kept nodes, in new order
-    node_x: np.ndarray
-    node_y: np.ndarray
-    n_nodes_all: int  # nodes of every component
-    n_nodes_main: int
-    components: int
-
-
 def build_mode(
     ways: OsmWays, mode: Mode, clip_polygon_m: shapely.Geometry | None = None
 ) -> ModeNetwork:
@@ -364,22 +359,25 @@ def build_mode(
 
     Raises
     ------
-    NetworkError
-        If no way is usable by ``mode`` or nothing is left after clipping.
+    InputError
+        With the numbers and likely causes, if no way is usable by ``mode``, nothing is left
+        after clipping, or the largest strongly connected component holds under
+        :data:`MIN_MAIN_SHARE` of the nodes (or fewer than two).
     """
     direction, speed_kph, highway, names = _way_attributes(ways, mode)
     use = direction > 0
     if not use.any():
-        raise NetworkError(
-            f"{ways.source}: no road usable by {mode} patrols; check the extract covers the force area"
+        classes = ", ".join(f"{k or 'none'} {n:,}" for k, n in _counts(highway)[:8])
+        raise InputError(
+            f"none of the {ways.n_ways:,} roads is usable by {mode} patrols (highway classes: "
+            f"{classes}); check the extract covers the force area and holds its public roads",
+            path=ways.source or None,
         )
-    pts = _points(ways, use, clip_polygon_m)
-    seg = _segments(pts, ways.n_nodes)
+    pts = way_points(ways, use, clip_polygon_m)
+    seg = split_segments(pts, ways.n_nodes)
     if len(seg.start) == 0:
-        raise NetworkError(
-            f"{ways.source}: no {mode} road left inside the boundary; is the boundary for this area?"
-        )
-    g = _main_graph(pts, seg, direction)
+        raise _nothing_inside_error(ways.source, mode, pts, int(use.sum()), clip_polygon_m)
+    g = main_graph(pts, seg, direction)
     report = BuildReport(
         mode=mode,
         ways_read=ways.n_ways,
@@ -391,9 +389,18 @@ def build_mode(
         dropped_nodes=int(g.n_nodes_all - g.n_nodes_main),
         dropped_edges=int((~g.main).sum()),
     )
-    if report.nodes < 2:
-        raise NetworkError(f"{ways.source}: the {mode} network has no connected roads")
+    if report.nodes < 2 or report.main_share < MIN_MAIN_SHARE:
+        raise InputError(
+            f"the {mode} network is too broken to route on: its largest strongly connected "
+            f"component holds {report.nodes:,} of its {report.nodes + report.dropped_nodes:,} "
+            f"nodes ({report.main_share:.0%}; at least {MIN_MAIN_SHARE:.0%} and 2 nodes are "
+            f"needed), the rest split into {report.components - 1:,} other components; check for "
+            + _FRAGMENT_HINTS,
+            path=ways.source or None,
+        )
     log.info("%s", report.summary())
+    for warning in report.warnings:
+        log.warning("%s: %s", ways.source, warning)
     e_seg_m, e_rev_m = g.seg[g.main], g.rev[g.main]
     seg_fwd_edge = np.full(len(seg.start), -1, dtype=np.int64)
     seg_bwd_edge = np.full(len(seg.start), -1, dtype=np.int64)
@@ -438,120 +445,39 @@ def build_mode(
     )
 
 
-def _points(ways: OsmWays, use: np.ndarray, clip_polygon_m: shapely.Geometry | None) -> _Points:
-    """Points of the usable ways, projected, clipped, and cut into runs."""
-    lengths = np.diff(ways.way_offsets)
-    pos_way = np.repeat(np.arange(ways.n_ways), lengths)
-    node_idx = np.searchsorted(ways.node_id, ways.way_refs)
-    keep = use[pos_way]
-    pos_way, node_idx = pos_way[keep], node_idx[keep]
-    x, y = to_bng().transform(ways.lon[node_idx], ways.lat[node_idx])
-    x, y = np.asarray(x), np.asarray(y)
-
-    inside = np.ones(len(node_idx), dtype=bool)
-    if clip_polygon_m is not None:
-        inside = shapely.contains_xy(clip_polygon_m, x, y)
-    # Runs: maximal stretches of one way whose nodes are all inside the clip area.
-    new_way = np.ones(len(pos_way), dtype=bool)
-    new_way[1:] = pos_way[1:] != pos_way[:-1]
-    prev_inside = np.concatenate([[False], inside[:-1]])
-    run_start = inside & (new_way | ~prev_inside)
-    pos_way, node_idx, x, y = pos_way[inside], node_idx[inside], x[inside], y[inside]
-    run_start = run_start[inside]
-    run_id = np.cumsum(run_start) - 1
-    run_end = np.ones(len(run_id), dtype=bool)
-    run_end[:-1] = run_id[1:] != run_id[:-1]
-    return _Points(pos_way, node_idx, x, y, run_id, run_start, run_end, int((~inside).sum()))
+def _counts(values: np.ndarray) -> list[tuple[str, int]]:
+    """``(value, count)`` pairs, most frequent first."""
+    labels, counts = np.unique(values.astype(str), return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return [(str(labels[i]), int(counts[i])) for i in order]
 
 
-def _segments(pts: _Points, n_nodes: int) -> _Segments:
-    """Split the runs into segments at junctions and run ends.
-
-    A junction is a node used more than once (by two ways, or twice by one way).
-    """
-    uses = np.bincount(pts.node, minlength=n_nodes)
-    split = (uses[pts.node] > 1) | pts.run_start | pts.run_end
-    split_pos = np.flatnonzero(split)
-    same_run = pts.run_id[split_pos[1:]] == pts.run_id[split_pos[:-1]]
-    seg_start = split_pos[:-1][same_run]
-    seg_end = split_pos[1:][same_run]
-    step = np.zeros(len(pts.x))
-    if len(pts.x) > 1:
-        step[1:] = np.hypot(np.diff(pts.x), np.diff(pts.y))
-    cum = np.cumsum(step)
-    return _Segments(seg_start, seg_end, cum[seg_end] - cum[seg_start], pts.way[seg_start])
-
-
-def _main_graph(pts: _Points, seg: _Segments, direction: np.ndarray) -> _MainGraph:
-    """Directed edges of the segments; keep the largest strongly connected component."""
-    seg_dir = direction[seg.way]
-    fwd = (seg_dir & DIR_FWD) > 0
-    bwd = (seg_dir & DIR_BWD) > 0
-    s_idx = np.arange(len(seg.start))
-    e_seg = np.concatenate([s_idx[fwd], s_idx[bwd]])
-    e_rev = np.concatenate([np.zeros(fwd.sum(), bool), np.ones(bwd.sum(), bool)])
-    a, b = pts.node[seg.start], pts.node[seg.end]
-    e_u_raw = np.where(e_rev, b[e_seg], a[e_seg])
-    e_v_raw = np.where(e_rev, a[e_seg], b[e_seg])
-
-    # Compact node ids, then keep the largest strongly connected component.
-    used_nodes, inv = np.unique(np.concatenate([e_u_raw, e_v_raw]), return_inverse=True)
-    n_all = len(used_nodes)
-    e_u_all, e_v_all = inv[: len(e_seg)], inv[len(e_seg) :]
-    graph = sparse.csr_array((np.ones(len(e_u_all)), (e_u_all, e_v_all)), shape=(n_all, n_all))
-    n_comp, labels = csgraph.connected_components(graph, directed=True, connection="strong")
-    main = np.argmax(np.bincount(labels))
-    node_main = labels == main
-    edge_main = node_main[e_u_all] & node_main[e_v_all]
-
-    # Number nodes along a space-filling curve: neighbours in space sit near each other in
-    # memory, which makes shortest-path searches markedly faster on large networks.
-    main_ids = np.flatnonzero(node_main)
-    node_x_all = _node_coord(used_nodes, pts.node, pts.x)
-    node_y_all = _node_coord(used_nodes, pts.node, pts.y)
-    main_ids = main_ids[
-        np.argsort(morton_code(node_x_all[main_ids], node_y_all[main_ids]), kind="stable")
-    ]
-    new_index = np.full(n_all, -1, dtype=np.int64)
-    new_index[main_ids] = np.arange(len(main_ids))
-    return _MainGraph(
-        seg=e_seg,
-        rev=e_rev,
-        main=edge_main,
-        u=new_index[e_u_all[edge_main]].astype(np.int32),
-        v=new_index[e_v_all[edge_main]].astype(np.int32),
-        nodes=used_nodes[main_ids],
-        node_x=node_x_all[main_ids],
-        node_y=node_y_all[main_ids],
-        n_nodes_all=n_all,
-        n_nodes_main=int(node_main.sum()),
-        components=int(n_comp),
+def _nothing_inside_error(
+    source: str, mode: Mode, pts: WayPoints, n_ways: int, clip: shapely.Geometry | None
+) -> InputError:
+    """The error for a mode with no road left after clipping, with where roads and boundary are."""
+    if clip is None:
+        return InputError(
+            f"the {n_ways:,} {mode} roads have no two consecutive points, so no road to route on",
+            path=source or None,
+        )
+    rx0, ry0, rx1, ry1 = pts.all_bounds
+    bx0, by0, bx1, by1 = shapely.bounds(clip).tolist()
+    gap_km = float(shapely.distance(shapely.box(rx0, ry0, rx1, ry1), clip)) / 1000
+    where = (
+        f"{gap_km:,.1f} km apart"
+        if gap_km > 0
+        else "overlapping, but no two consecutive road points are inside"
     )
-
-
-def morton_code(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Z-order (Morton) code of points, quantised to a 65,536 x 65,536 grid over their extent."""
-    if len(x) == 0:
-        return np.empty(0, dtype=np.uint64)
-
-    def spread(v: np.ndarray) -> np.ndarray:
-        v = v.astype(np.uint64)
-        v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
-        v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F)
-        v = (v | (v << np.uint64(2))) & np.uint64(0x33333333)
-        return (v | (v << np.uint64(1))) & np.uint64(0x55555555)
-
-    span = max(float(np.ptp(x)), float(np.ptp(y)), 1.0)
-    qx = ((x - x.min()) / span * 65535).astype(np.uint64)
-    qy = ((y - y.min()) / span * 65535).astype(np.uint64)
-    return spread(qx) | (spread(qy) << np.uint64(1))
-
-
-def _node_coord(kept_nodes: np.ndarray, node_idx: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Coordinate of each kept node, read from any position where it occurs."""
-    lookup = np.empty(int(node_idx.max()) + 1)
-    lookup[node_idx] = values
-    return lookup[kept_nodes]
+    return InputError(
+        f"no {mode} road left inside the boundary plus buffer: {pts.clipped:,} of the "
+        f"{pts.clipped + len(pts.x):,} points of the {n_ways:,} {mode} roads lie outside it. The "
+        f"roads span ({rx0:,.0f}, {ry0:,.0f})-({rx1:,.0f}, {ry1:,.0f}) and the boundary "
+        f"({bx0:,.0f}, {by0:,.0f})-({bx1:,.0f}, {by1:,.0f}) in EPSG:27700 metres, {where}. Is the "
+        "boundary (boundary_name) the force this extract covers, and does the boundary file "
+        "declare the CRS its coordinates are in?",
+        path=source or None,
+    )
 
 
 def build_network(

@@ -1,14 +1,14 @@
 """Raw OpenStreetMap road data: read it from any source into one plain form, and write it back.
 
-Every source of roads (a Geofabrik PBF extract, OSM XML, an Overpass response, a GraphML file
-saved by osmnx, or the synthetic generator) is read into :class:`OsmWays`: node coordinates plus
-ways with their tags. :mod:`planner.roads.network` then normalises that one form, so the routing
-rules (which ways a car may use, one-way handling, speeds) live in one place.
+Every source of roads (a Geofabrik PBF extract and OSM XML, read here; an Overpass response,
+:mod:`planner.roads.overpass`; a GraphML file saved by osmnx, :mod:`planner.roads.graphml`; or
+the synthetic generator) is read into :class:`OsmWays`: node coordinates plus ways with their
+tags. :mod:`planner.roads.network` then normalises that one form, so the routing rules (which
+ways a car may use, one-way handling, speeds) live in one place.
 """
 
 from __future__ import annotations
 
-import ast
 import bz2
 import logging
 import os
@@ -16,14 +16,13 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from xml.sax.saxutils import quoteattr
 
-import networkx as nx
 import numpy as np
 
-from planner.common import WGS84, atomic_write_bytes
+from planner.common import atomic_write_bytes
 from planner.errors import InputError, NetworkError
+from planner.roads.formats import check_network_file, network_format, unknown_format_error
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +103,7 @@ class OsmWays:
         """
         ids = np.fromiter(nodes.keys(), dtype=np.int64, count=len(nodes))
         coords = np.array(list(nodes.values()), dtype=np.float64).reshape(-1, 2)
+        _check_lonlat(ids, coords, source)
         order = np.argsort(ids, kind="stable")
         way_ids: list[int] = []
         offsets = [0]
@@ -132,20 +132,24 @@ class OsmWays:
         )
 
 
-# --------------------------------------------------------------------------- readers
-
-
-def _check_file(path: Path) -> None:
-    if not path.exists():
+def _check_lonlat(ids: np.ndarray, coords: np.ndarray, source: str) -> None:
+    """Refuse node coordinates that cannot be longitude/latitude degrees."""
+    bad = ~(
+        np.isfinite(coords).all(axis=1)
+        & (np.abs(coords[:, 0]) <= 180.0)
+        & (np.abs(coords[:, 1]) <= 90.0)
+    )
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
         raise InputError(
-            "file not found; check the path (relative paths are read from the current "
-            "directory or, in a force config, from the config's folder)",
-            path=path,
+            f"{int(bad.sum()):,} nodes have coordinates that are not longitude/latitude "
+            f"degrees (node {ids[first]}: {coords[first, 0]!r}, {coords[first, 1]!r}); check "
+            "the file's coordinate system",
+            path=source or None,
         )
-    if path.is_dir():
-        raise InputError("is a folder, expected a road network file", path=path)
-    if path.stat().st_size == 0:
-        raise InputError("file is empty; download or export it again", path=path)
+
+
+# --------------------------------------------------------------------------- readers
 
 
 def read_osm_file(path: str | Path) -> OsmWays:
@@ -169,7 +173,10 @@ def read_osm_file(path: str | Path) -> OsmWays:
     import osmium  # heavy C++ extension: import only when a file is read
 
     path = Path(path)
-    _check_file(path)
+    fmt = network_format(path)
+    if fmt not in ("pbf", "osm_xml"):
+        raise unknown_format_error(path)
+    check_network_file(path, fmt)
     nodes: dict[int, tuple[float, float]] = {}
     ways: list[tuple[int, list[int], dict[str, str]]] = []
     bad_locations = 0
@@ -214,101 +221,6 @@ def read_osm_file(path: str | Path) -> OsmWays:
         )
     log.info("read %d highway ways, %d nodes from %s", data.n_ways, data.n_nodes, path)
     return data
-
-
-def overpass_json_to_ways(responses: Iterable[Mapping[str, Any]], source: str) -> OsmWays:
-    """Convert Overpass API JSON responses (``out;`` with ways and their nodes) to ways."""
-    nodes: dict[int, tuple[float, float]] = {}
-    ways: list[tuple[int, list[int], dict[str, str]]] = []
-    for response in responses:
-        for el in response.get("elements", []):
-            if el.get("type") == "node" and "lon" in el:
-                nodes[int(el["id"])] = (float(el["lon"]), float(el["lat"]))
-            elif el.get("type") == "way" and "highway" in el.get("tags", {}):
-                ways.append((int(el["id"]), [int(n) for n in el["nodes"]], el["tags"]))
-    data = OsmWays.from_lists(nodes, ways, source=source)
-    if data.n_ways == 0:
-        raise NetworkError(f"{source}: the Overpass response holds no roads")
-    return data
-
-
-def _first(value: Any) -> Any:
-    """Osmnx stores merged attributes as lists (or their string form in GraphML)."""
-    if isinstance(value, str) and value.startswith("["):
-        try:
-            value = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            return value
-    if isinstance(value, list | tuple):
-        return value[0] if value else None
-    return value
-
-
-def graph_to_ways(graph: nx.MultiDiGraph, source: str) -> OsmWays:
-    """Turn an osmnx graph (e.g. from ``ox.load_graphml``) back into directed ways.
-
-    Each edge becomes one way tagged ``oneway=yes`` in the edge's direction, so a car network
-    keeps exactly the graph's directions; the foot profile ignores ``oneway``. Edge geometry
-    points become nodes with negative ids so that they never join two ways.
-    """
-    import pyproj
-
-    crs = graph.graph.get("crs", "epsg:4326")
-    to_wgs = None
-    if pyproj.CRS.from_user_input(crs) != pyproj.CRS.from_epsg(WGS84):
-        # The graph's own CRS may be any projection, not only British National Grid.
-        to_wgs = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
-
-    def lonlat(x: float, y: float) -> tuple[float, float]:
-        if to_wgs is None:
-            return (float(x), float(y))
-        lon, lat = to_wgs.transform(x, y)
-        return (float(lon), float(lat))
-
-    nodes: dict[int, tuple[float, float]] = {}
-    for n, d in graph.nodes(data=True):
-        if "x" not in d or "y" not in d:
-            raise InputError(
-                f"node {n} has no x/y coordinates; is this an osmnx graph?", path=source
-            )
-        nodes[int(n)] = lonlat(float(d["x"]), float(d["y"]))
-    ways: list[tuple[int, list[int], dict[str, str]]] = []
-    next_id = -1
-    seen_pairs: set[tuple[int, int, int]] = set()
-    for u, v, k, d in graph.edges(keys=True, data=True):
-        if (v, u, k) in seen_pairs and not _truthy(d.get("oneway")):
-            # A two-way street is stored as two opposite edges; keep one two-way way.
-            continue
-        seen_pairs.add((u, v, k))
-        refs = [int(u)]
-        geom = d.get("geometry")
-        if geom is not None and not isinstance(geom, str):
-            for x, y in list(geom.coords)[1:-1]:
-                nodes[next_id] = lonlat(x, y)
-                refs.append(next_id)
-                next_id -= 1
-        refs.append(int(v))
-        tags: dict[str, str] = {}
-        for key in ("highway", "maxspeed", "name", "ref", "junction", "access", "service"):
-            val = _first(d.get(key))
-            if val is not None and not (isinstance(val, float) and np.isnan(val)):
-                tags[key] = str(val)
-        if "highway" not in tags:
-            tags["highway"] = "unclassified"
-        tags["oneway"] = "yes" if _truthy(d.get("oneway")) else "no"
-        osmid = _first(d.get("osmid"))
-        ways.append((int(osmid) if osmid is not None else next_id, refs, tags))
-    data = OsmWays.from_lists(nodes, ways, source=source)
-    if data.n_ways == 0:
-        raise NetworkError(f"{source}: the graph has no edges, so no roads")
-    return data
-
-
-def _truthy(value: Any) -> bool:
-    value = _first(value)
-    if isinstance(value, str):
-        return value.strip().lower() in {"true", "yes", "1", "-1"}
-    return bool(value)
 
 
 # --------------------------------------------------------------------------- writers

@@ -9,6 +9,10 @@ snap distance is recorded. A site is *rejected* (never silently dropped) when:
   (removed when the network kept its largest strongly connected component).
 
 Motorways are not snap targets by default: a patrol cannot stop on one to visit a site.
+
+A site snapped farther than :data:`WARN_SNAP_DISTANCE_M` (possible only with a raised
+``max_snap_m``) is named in a logged warning, as is a limit over :data:`WARN_MAX_SNAP_M`: a
+site that far from its road is often placed on a road it is not on.
 """
 
 from __future__ import annotations
@@ -28,6 +32,14 @@ log = logging.getLogger(__name__)
 
 #: Road classes a patrol cannot stop on, so never used to reach a site.
 DEFAULT_NO_SNAP_HIGHWAYS: tuple[str, ...] = ("motorway", "motorway_link")
+#: A snap limit above this is warned about: that far from a road, a site is often put on a
+#: road it is not on (the other side of a river, a bypass behind a fence).
+WARN_MAX_SNAP_M = 500.0
+#: Sites snapped farther than this from their road are listed in a warning. It is the default
+#: limit, so only a raised ``max_snap_m`` lets such sites through.
+WARN_SNAP_DISTANCE_M = DEFAULT_MAX_SNAP_M
+#: Most sites named in one warning; the snap report lists every distance.
+_MAX_LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,16 @@ class SnappedSites:
                 }
             )
         return rows
+
+    def far_snaps(self, min_distance_m: float = WARN_SNAP_DISTANCE_M) -> list[tuple[str, float]]:
+        """``(site id, snap distance m)`` of sites snapped farther than ``min_distance_m``.
+
+        Farthest first. Such a site was placed on a road, but may not be on it: check its
+        coordinates.
+        """
+        far = np.flatnonzero(self.snapped & (self.snap_distance_m > min_distance_m))
+        far = far[np.argsort(-self.snap_distance_m[far], kind="stable")]
+        return [(self.site_ids[i], float(self.snap_distance_m[i])) for i in far.tolist()]
 
     def summary(self) -> str:
         """One line: how many snapped, how far, how many rejected."""
@@ -212,6 +234,7 @@ def snap_sites(
         rejections=tuple(rejections),
     )
     log.info("%s", result.summary())
+    _warn_far(result, max_snap_m)
     if rejections:
         log.warning(
             "%d sites not placed on the %s network (see the snap report)", len(rejections), net.mode
@@ -219,6 +242,34 @@ def snap_sites(
     for r in rejections:
         log.debug("site %s not placed on the %s network: %s", r.site_id, net.mode, r.reason)
     return result
+
+
+def _warn_far(result: SnappedSites, max_snap_m: float) -> None:
+    """Warn of a snap limit so high that sites land on roads they are not on, and of such sites."""
+    if max_snap_m > WARN_MAX_SNAP_M:
+        log.warning(
+            "max_snap_m is %.0f m: a site may be placed on a %s road up to that far away, often a "
+            "road it is not on; over %.0f m is rarely right (the default is %.0f m): fix the "
+            "far sites' coordinates instead",
+            max_snap_m,
+            result.mode,
+            WARN_MAX_SNAP_M,
+            DEFAULT_MAX_SNAP_M,
+        )
+    far = result.far_snaps()
+    if far:
+        listed = ", ".join(f"{sid} {dist:.0f} m" for sid, dist in far[:_MAX_LISTED])
+        more = f" and {len(far) - _MAX_LISTED} more" if len(far) > _MAX_LISTED else ""
+        log.warning(
+            "%d sites are over %.0f m from the %s road they were placed on: %s%s; check their "
+            "coordinates (snap_report.csv lists every distance), or lower max_snap_m to reject "
+            "them",
+            len(far),
+            WARN_SNAP_DISTANCE_M,
+            result.mode,
+            listed,
+            more,
+        )
 
 
 def _explain_misses(

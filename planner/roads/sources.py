@@ -1,7 +1,8 @@
 """Where road networks come from: files (format by extension) and osmnx downloads.
 
-:func:`load_network` reads an OpenStreetMap extract (``.osm.pbf``, ``.osm``, ``.osm.bz2``),
-an osmnx GraphML file or a saved network (``.npz``); :func:`download_network` asks Overpass
+:func:`load_network` reads an OpenStreetMap extract (``.osm.pbf``, ``.osm``, ``.osm.bz2``,
+``.osm.gz``), an Overpass API JSON response (``.json``, ``.json.bz2``, ``.json.gz``), an osmnx
+GraphML file or a saved network (``.npz``); :func:`download_network` asks Overpass
 through osmnx. Both normalise with :func:`planner.roads.network.build_network` and keep the
 result in the cache (:mod:`planner.roads.cache`), so a second load needs neither parsing nor
 internet.
@@ -18,42 +19,32 @@ import shapely
 from planner.common import DEFAULT_BUFFER_M, to_bng, to_wgs84
 from planner.errors import DownloadError, InputError
 from planner.roads.cache import cache_key, read_network, write_network
+from planner.roads.formats import check_file, network_format, unknown_format_error
+from planner.roads.graphml import read_graphml_file
 from planner.roads.network import RoadNetwork, build_network
-from planner.roads.osm import OsmWays, graph_to_ways, overpass_json_to_ways, read_osm_file
+from planner.roads.osm import OsmWays, read_osm_file
+from planner.roads.overpass import overpass_json_to_ways, read_overpass_file
 
 log = logging.getLogger(__name__)
 
-_OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".xml", ".osm.xml")
-
 
 def read_ways(path: str | Path) -> OsmWays:
-    """Read raw ways from a file, choosing the reader by extension (PBF, OSM XML, GraphML)."""
+    """Read raw ways from a file, choosing the reader by the name's ending.
+
+    PBF and OSM XML (:func:`planner.roads.osm.read_osm_file`), an Overpass JSON response
+    (:func:`planner.roads.overpass.read_overpass_file`) or osmnx GraphML
+    (:func:`planner.roads.graphml.read_graphml_file`). Every reader first checks that the
+    content is what the name promises (:mod:`planner.roads.formats`).
+    """
     path = Path(path)
-    name = path.name.lower()
-    if name.endswith(".graphml"):
-        return _read_graphml(path)
-    if name.endswith(_OSM_SUFFIXES):
+    fmt = network_format(path)
+    if fmt == "graphml":
+        return read_graphml_file(path)
+    if fmt == "overpass_json":
+        return read_overpass_file(path)
+    if fmt in ("pbf", "osm_xml"):
         return read_osm_file(path)
-    raise InputError(
-        "unknown road network format; use an OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2), "
-        "an osmnx GraphML file (.graphml) or a cached network (.npz)",
-        path=path,
-    )
-
-
-def _read_graphml(path: Path) -> OsmWays:
-    import osmnx as ox
-
-    if not path.exists():
-        raise InputError("file not found; check the path", path=path)
-    try:
-        graph = ox.load_graphml(path)
-    except Exception as exc:
-        raise InputError(
-            f"cannot read as osmnx GraphML ({type(exc).__name__}: {exc}); save it again with ox.save_graphml",
-            path=path,
-        ) from exc
-    return graph_to_ways(graph, str(path))
+    raise unknown_format_error(path)
 
 
 def _file_digest(path: Path) -> str:
@@ -76,7 +67,8 @@ def load_network(
     Parameters
     ----------
     source
-        ``.osm.pbf``, ``.osm``, ``.osm.bz2``, ``.graphml``, or a saved network ``.npz``.
+        ``.osm.pbf``, ``.osm``, ``.osm.bz2``, ``.osm.gz``, an Overpass ``.json`` (also
+        ``.json.bz2``, ``.json.gz``), ``.graphml``, or a saved network ``.npz``.
     boundary_m, buffer_m
         Optional clipping, as in :func:`planner.roads.network.build_network`.
     cache_dir
@@ -84,10 +76,12 @@ def load_network(
         reads the cache instead of parsing again.
     """
     path = Path(source)
-    if path.name.lower().endswith(".npz"):
+    fmt = network_format(path)
+    if fmt is None:
+        raise unknown_format_error(path)
+    check_file(path)
+    if fmt == "npz":
         return read_network(path)
-    if not path.exists():
-        raise InputError("road network file not found; check the path", path=path)
     cache_file = None
     if cache_dir is not None:
         boundary_part = shapely.to_wkb(boundary_m).hex() if boundary_m is not None else ""
@@ -96,7 +90,11 @@ def load_network(
         if cache_file.exists():
             try:
                 log.info("reading cached network %s", cache_file)
-                return read_network(cache_file)
+                cached = read_network(cache_file)
+                # Built earlier, so its warnings were logged then: say them again on every load.
+                for warning in cached.warnings():
+                    log.warning("%s: %s", path, warning)
+                return cached
             except InputError as exc:
                 log.warning("ignoring unreadable cache %s: %s", cache_file, exc)
     net = build_network(read_ways(path), boundary_m=boundary_m, buffer_m=buffer_m)

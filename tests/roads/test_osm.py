@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bz2
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,14 +10,10 @@ import osmnx as ox
 import pytest
 
 from planner.errors import InputError, NetworkError
-from planner.roads.osm import (
-    OsmWays,
-    graph_to_ways,
-    overpass_json_to_ways,
-    read_osm_file,
-    write_osm_pbf,
-    write_osm_xml,
-)
+from planner.roads.graphml import graph_to_ways
+from planner.roads.osm import read_osm_file, write_osm_pbf, write_osm_xml
+from planner.roads.overpass import overpass_json_to_ways
+from tests.roads.builders import overpass_response
 
 
 def test_reads_geofabrik_pbf(leeds_pbf: Path) -> None:
@@ -121,27 +116,6 @@ def test_overpass_json(city_xml: Path) -> None:
     again = overpass_json_to_ways([response], source="recorded")
     assert np.array_equal(again.way_id, ways.way_id)
     assert np.array_equal(again.way_refs, ways.way_refs)
-
-
-def overpass_response(ways: OsmWays) -> dict:
-    """The Overpass API JSON (``out;``) that would have produced ``ways``."""
-    elements: list[dict] = [
-        {"type": "node", "id": int(n), "lat": float(la), "lon": float(lo)}
-        for n, lo, la in zip(ways.node_id, ways.lon, ways.lat, strict=True)
-    ]
-    for i, wid in enumerate(ways.way_id):
-        refs = ways.way_refs[ways.way_offsets[i] : ways.way_offsets[i + 1]]
-        elements.append(
-            {
-                "type": "way",
-                "id": int(wid),
-                "nodes": [int(r) for r in refs],
-                "tags": ways.way_tags[i],
-            }
-        )
-    return json.loads(
-        json.dumps({"version": 0.6, "generator": "Overpass API", "elements": elements})
-    )
 
 
 def test_graphml_to_ways(westminster_graphml: Path) -> None:

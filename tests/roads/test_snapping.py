@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import numpy as np
@@ -132,3 +133,31 @@ def test_report_rows_cover_every_site(rutland: RoadNetwork) -> None:
     rows = snaps.report_rows()
     assert [r["site_id"] for r in rows] == ["ok", "nan"]
     assert rows[0]["status"] == "snapped" and rows[1]["status"] == "rejected" and rows[1]["reason"]
+
+
+def test_far_snaps_are_warned(rutland: RoadNetwork, caplog: pytest.LogCaptureFixture) -> None:
+    """A raised limit places sites on Rutland Water's shore roads, 575 and 719 m away: warned.
+
+    Both the limit over 500 m and each site over 300 m from its road are named, farthest first.
+    """
+    pts = {"castle": bng(-0.7296, 52.6705), "lake2": bng(-0.64, 52.66), "lake4": bng(-0.63, 52.65)}
+    xs, ys = [p[0] for p in pts.values()], [p[1] for p in pts.values()]
+    with caplog.at_level(logging.WARNING, logger="planner.roads.snapping"):
+        snaps = snap_sites(rutland.car, list(pts), xs, ys, max_snap_m=1000)
+    assert snaps.snapped.all()
+    assert [(s, round(d)) for s, d in snaps.far_snaps()] == [("lake4", 719), ("lake2", 575)]
+    assert "max_snap_m is 1000 m: a site may be placed on a car road up to that far" in caplog.text
+    assert "2 sites are over 300 m from the car road they were placed on: lake4 719 m, " in (
+        caplog.text
+    )
+    assert "castle" not in caplog.text
+
+
+def test_near_snaps_are_not_warned(rutland: RoadNetwork, caplog: pytest.LogCaptureFixture) -> None:
+    """Sites near their roads with a limit under 500 m give no warning."""
+    pts = [bng(-0.7296, 52.6705), bng(-0.7231, 52.5866)]
+    with caplog.at_level(logging.WARNING, logger="planner.roads.snapping"):
+        snaps = snap_sites(
+            rutland.car, ["a", "b"], [p[0] for p in pts], [p[1] for p in pts], max_snap_m=450
+        )
+    assert snaps.far_snaps() == [] and caplog.text == ""
