@@ -153,7 +153,7 @@ def network(
     cache_dir: Path,
     save: Path | None,
 ) -> None:
-    """Load and normalise a road network (PBF, OSM XML, GraphML or .npz) and report it."""
+    """Load and normalise a road network (PBF, OSM XML, Overpass JSON, GraphML or .npz)."""
     from planner.roads.cache import write_network
 
     net = _load(source, boundary, boundary_name, buffer_m, cache_dir)

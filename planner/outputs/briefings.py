@@ -1,5 +1,7 @@
 """Briefings: one print-friendly HTML page per unit and shift (``briefings/<route>.html``).
 
+The file is named by :func:`planner.outputs.run.route_file_stem`, unique per route id.
+
 Each page lists the stops in order with arrival, time on site and dwell, what to look for
 (the site's notes, and a hot spot's crimes), a small route map drawn as inline SVG from the
 geometry alone (no tiles, no network), and the protective marking at top and bottom (repeated
@@ -61,7 +63,8 @@ def route_sketch(
     """A route's map in SVG pixels: north up, the whole route and station in view.
 
     With ``areas`` (redaction discs) the line inside them is cut and restricted stops are drawn
-    as their approximate area.
+    as their approximate area; the frame and scale bar then come from what is drawn only (the
+    cut line, the station, the stops and the areas whole), so they tell nothing of the cut part.
     """
     areas = areas if areas is not None else shapely.GeometryCollection()
     geom = clip_out(geometry, areas)
@@ -74,9 +77,11 @@ def route_sketch(
         else:
             stops_xy.append((s.x_m, s.y_m, 0.0))
         pts.append(stops_xy[-1][:2])
-    minx, miny, maxx, maxy = shapely.bounds(
-        shapely.union(geometry.envelope, shapely.multipoints(np.asarray(pts)))
-    )
+    # Framed on what is drawn, never on the whole route: redacted, the frame's edges and the
+    # scale bar would otherwise give away how far the cut-out part of the line reaches.
+    frame = [geom.envelope, shapely.multipoints(np.asarray(pts))]
+    frame += [shapely.box(x - r, y - r, x + r, y + r) for x, y, r in stops_xy if r]
+    minx, miny, maxx, maxy = shapely.bounds(shapely.union_all(frame))
     span = max(maxx - minx, maxy - miny, 200.0) * 1.1
     cx0, cy0 = (minx + maxx) / 2, (miny + maxy) / 2
     scale = size_px / span

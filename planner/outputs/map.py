@@ -37,7 +37,8 @@ Redaction
 ---------
 With ``redact=True`` a restricted site (an MP's home) appears only as a 500 m circle around the
 centre of the 500 m grid square holding it (:func:`planner.outputs.geometry.redaction_area`): no name, no
-exact point, and the route lines inside the circle are cut out so they do not lead to the door.
+exact point, and every line inside the circle (routes, the road base layer, the boundary) is cut
+out, so no line leads to the door and no vertex near it is left.
 
 Size: geometry is simplified in metres before reprojection (routes 3 m, the road base 8 m) and
 coordinates are rounded to 6 decimal places (0.1 m); the map uses a canvas renderer.
@@ -192,8 +193,8 @@ def plan_map(
     m = _new_map(plan, _view_bounds(result, geoms, areas, redact))
     if not secure:
         add_street_tiles(m)
-    add_roads(result, m)
-    add_extent(result, m)
+    add_roads(result, m, areas)
+    add_extent(result, m, areas)
     has_hotspots = add_hotspots(result, m)
     routes = add_routes(plan, m, geoms, areas, colours, redact)
     add_mp_premises(result, m, redact)

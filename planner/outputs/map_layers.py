@@ -76,8 +76,22 @@ def add_street_tiles(m: folium.Map) -> None:
     ).add_to(m)
 
 
-def add_roads(result: PlanResult, m: folium.Map) -> None:
-    """The car network, simplified, as the offline base layer: major roads heavier."""
+def _cut(geom: shapely.Geometry, areas: shapely.Geometry) -> shapely.Geometry:
+    """``geom`` without its parts inside ``areas`` (redaction discs), for the base layers.
+
+    Every line drawn on a redacted map stops at the edge of a restricted site's area, so no
+    vertex in it is left to point at the site. Direction does not matter here, so GEOS's
+    difference does (fast on a whole network); routes use :func:`.geometry.clip_out`.
+    """
+    return geom if areas.is_empty else shapely.difference(geom, areas)
+
+
+def add_roads(result: PlanResult, m: folium.Map, areas: shapely.Geometry | None = None) -> None:
+    """The car network, simplified, as the offline base layer: major roads heavier.
+
+    With ``areas`` (a redacted map's discs) the roads inside them are left out.
+    """
+    areas = areas if areas is not None else shapely.GeometryCollection()
     roads = folium.FeatureGroup(name="Roads (OpenStreetMap)", overlay=True, control=True)
     net = result.inputs.network.car
     lines = net.segment_lines()
@@ -89,7 +103,7 @@ def add_roads(result: PlanResult, m: folium.Map) -> None:
         if not mask.any():
             continue
         merged = shapely.line_merge(shapely.multilinestrings(lines[mask]))
-        merged = shapely.simplify(merged, ROAD_TOLERANCE_M)
+        merged = _cut(shapely.simplify(merged, ROAD_TOLERANCE_M), areas)
         locs = latlngs(merged)
         n += sum(len(p) for p in locs)
         folium.PolyLine(
@@ -110,11 +124,12 @@ def _extent(result: PlanResult) -> tuple[shapely.Geometry, str]:
     return network_coverage(result.inputs.network), "Network extent"
 
 
-def add_extent(result: PlanResult, m: folium.Map) -> None:
-    """The force boundary (or the network's extent) as a dashed line."""
+def add_extent(result: PlanResult, m: folium.Map, areas: shapely.Geometry | None = None) -> None:
+    """The force boundary (or the network's extent) as a dashed line, cut out of ``areas``."""
+    areas = areas if areas is not None else shapely.GeometryCollection()
     extent, extent_name = _extent(result)
     ext = folium.FeatureGroup(name=extent_name, overlay=True, control=True)
-    for ring in line_parts(shapely.simplify(extent.boundary, 20.0)):
+    for ring in line_parts(_cut(shapely.simplify(extent.boundary, 20.0), areas)):
         folium.PolyLine(
             [
                 [float(lat), float(lon)]

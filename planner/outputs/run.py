@@ -12,22 +12,23 @@ One run folder per plan::
       gpx/<route>.gpx      one per route, for in-vehicle navigation
       briefings/<route>.html  one print-friendly page per unit and shift
       demand/              the week's demand tables (when the inputs are written too)
+      .planner-run         the marker: who wrote the folder, and every file above
 
-Atomicity: the whole folder is written into a temporary sibling folder (``.<name>.tmp-*``)
-first, so nothing at ``out`` changes until every file is complete. Then:
+Safety (:mod:`.folder` has the details): ``out`` must be missing, an empty folder or a
+previous run folder (it holds the planner's marker ``.planner-run``, listing every file the
+run wrote, and nothing else); anything else, such as ``--out .`` in the config's folder, is
+refused and left untouched. The run is written whole into a temporary sibling folder, every
+file through the atomic writer, and swapped in by two renames under a lock, so ``out`` never
+holds half a run, two runs never mix, and the next run repairs whatever a kill left behind.
 
-* if ``out`` does not exist, is empty or is a planner run folder (it holds ``plan.json`` or the
-  ``.planner-run`` marker, or only names the planner writes), the finished folder is renamed
-  into place: a previous run is moved aside (``.<name>.old-*``) just before the rename and
-  deleted after it. A crash leaves the old run or the new one, never a mixture;
-* otherwise (an existing folder holding other things, e.g. ``--out .``) nothing of it is moved
-  or deleted: each finished file is renamed into it one by one (each rename atomic) and
-  ``plan.json`` last, so a plan.json there always belongs to a complete run.
+GPX and briefing files are named by :func:`route_file_stem`: a readable slug of the route id
+and a short hash of it, so every route gets its own files whatever its id.
 
-Sensitive plans: when the protective marking is anything but plain ``OFFICIAL`` the folder is
-created ``0700`` and its files ``0600`` (only the planner's user can read them); otherwise they
-follow the umask. Every human-readable file carries the marking at top and bottom (summary,
-briefings, map) or in its metadata (plan.json, routes.geojson, GPX). Restricted sites (MPs'
+Sensitive plans: when the protective marking is anything but plain ``OFFICIAL``, or the plan
+includes MPs' premises, the folder and every folder in it are ``0700`` and its files ``0600``
+(only the planner's user can read them); otherwise they follow the umask.
+
+Every human-readable file carries the marking at top and bottom (summary, briefings, map) or in its metadata (plan.json, routes.geojson, GPX). Restricted sites (MPs'
 homes) are flagged in every file; with ``redact=True`` their names, notes and exact positions
 are left out of every file except ``plan.json`` (the master record, kept whole): positions
 become an approximate area (see :func:`planner.outputs.geometry.redaction_area`) and route geometry inside that area is
@@ -42,20 +43,29 @@ The files' contents come from :mod:`.tables`, :mod:`.geojson`, :mod:`.summary`, 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
-import shutil
-import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.common import atomic_write_bytes, write_csv
-from planner.errors import InputError
+from planner.common import atomic_write_bytes, atomic_write_text, write_csv
+from planner.errors import InvalidPlanError
 from planner.outputs import map as maps
 from planner.outputs.briefings import briefing_html
+from planner.outputs.folder import (
+    LOCK_TIMEOUT_S,
+    RUN_MARKER,
+    check_run_folder,
+    discard,
+    marker_text,
+    new_tmp,
+    recover,
+    run_lock,
+    swap_in,
+)
 from planner.outputs.geojson import routes_geojson
 from planner.outputs.geometry import route_geometries
 from planner.outputs.gpx import route_gpx
@@ -71,33 +81,15 @@ from planner.outputs.text import is_sensitive, safe_name
 from planner.planning.plan import write_plan_json
 
 if TYPE_CHECKING:
+    from planner.planning.plan import Plan
     from planner.planning.week import PlanResult
 
 log = logging.getLogger(__name__)
 
-#: Marker file that identifies a folder as a planner run folder (safe to replace).
-RUN_MARKER = ".planner-run"
-#: Files the planner writes into a run folder: a folder holding only these may be replaced.
-_KNOWN_NAMES = frozenset(
-    {
-        RUN_MARKER,
-        "plan.json",
-        "schedule.csv",
-        "routes.geojson",
-        "unserved.csv",
-        "summary.md",
-        "map.html",
-        "gpx",
-        "briefings",
-        "demand",
-        "demand_by_kind.csv",
-        "visits.csv",
-        "rejects.csv",
-        "unit_shifts.csv",
-        "hotspots.csv",
-        "crime_rejects.csv",
-    }
-)
+#: Longest slug of a route id kept in its file names (255 bytes is the usual limit).
+MAX_SLUG_CHARS = 60
+#: Hex digits of the route id's SHA-256 in its file names.
+_HASH_CHARS = 8
 
 
 @dataclass(frozen=True)
@@ -143,40 +135,32 @@ class RunFolder:
         return "\n".join(lines)
 
 
-def _replaceable(path: Path) -> bool:
-    """Whether ``path`` may be replaced whole: absent, empty or a planner run folder."""
-    if not path.exists():
-        return True
-    if not path.is_dir():
-        return False
-    names = {p.name for p in path.iterdir()}
-    return not names or RUN_MARKER in names or "plan.json" in names or names <= _KNOWN_NAMES
+def route_file_stem(route_id: str) -> str:
+    """A route's GPX and briefing file name, without extension: one per route id, bounded.
+
+    ``NB-CAR-1/2026-11-30/early`` -> ``NB-CAR-1_2026-11-30_early-<8 hex digits>``: a readable
+    slug of at most :data:`MAX_SLUG_CHARS` characters and the start of the exact id's SHA-256,
+    so ids that slug alike (``NB FOOT`` and ``NB_FOOT``; ``A`` and ``a``, one name to Windows and
+    macOS) and ids too long for a file name still get a file each.
+    """
+    slug = safe_name(route_id)[:MAX_SLUG_CHARS].strip("._-") or "route"
+    digest = hashlib.sha256(route_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{slug}-{digest[:_HASH_CHARS]}"
 
 
-def _swap_in(tmp: Path, out: Path) -> None:
-    """Rename the finished ``tmp`` folder to ``out``, moving any previous run aside first."""
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
-        os.rmdir(old)
-        os.rename(out, old)
-    try:
-        os.rename(tmp, out)
-    except BaseException:
-        if old is not None:  # put the previous run back
-            os.rename(old, out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _move_into(tmp: Path, out: Path, files: Sequence[Path]) -> None:
-    """Rename each finished file into an existing folder that is not ours, plan.json last."""
-    for rel in sorted(files, key=lambda f: f.name == "plan.json"):
-        target = out / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp / rel, target)
-    shutil.rmtree(tmp, ignore_errors=True)
+def _route_stems(plan: Plan) -> dict[str, str]:
+    """:func:`route_file_stem` of every route; two routes may never share a file."""
+    stems: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for r in plan.routes:
+        stem = route_file_stem(r.route_id)
+        other = seen.setdefault(stem.casefold(), r.route_id)
+        if other != r.route_id or r.route_id in stems:
+            raise InvalidPlanError(
+                f"routes {other!r} and {r.route_id!r} would share the file name {stem!r}"
+            )
+        stems[r.route_id] = stem
+    return stems
 
 
 def write_run(
@@ -187,6 +171,7 @@ def write_run(
     redact: bool = False,
     with_map: bool = True,
     with_inputs: bool = True,
+    lock_timeout_s: float = LOCK_TIMEOUT_S,
 ) -> RunFolder:
     """Write a plan's run folder atomically (see the module docstring for the files).
 
@@ -195,7 +180,7 @@ def write_run(
     result
         The plan with its model (for road geometry) and inputs.
     out_dir
-        The run folder; replaced whole if it already holds a planner run.
+        The run folder: a new or empty folder, or a previous run folder (replaced whole).
     secure
         The map's offline mode; ``None`` chooses by :func:`planner.outputs.map.default_secure`.
     redact
@@ -205,72 +190,94 @@ def write_run(
         Also write ``map.html``.
     with_inputs
         Also write the week's demand tables under ``demand/``.
+    lock_timeout_s
+        How long to wait for another planner run writing the same folder.
 
     Raises
     ------
     InputError
-        If ``out_dir`` exists and is not a folder.
+        If ``out_dir`` is not a new or empty folder or a previous run folder (nothing is
+        written then), or another run still writes it after ``lock_timeout_s``.
     """
-    plan = result.plan
-    out = Path(out_dir).absolute()
-    if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a folder; choose another --out", path=out)
-    whole = _replaceable(out)
+    use_secure = maps.default_secure(result.plan) if secure is None else secure
+    out = Path(os.path.abspath(out_dir))
+    # Checked before the lock too, so a refused --out leaves no lock file beside it.
+    check_run_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    sensitive = is_sensitive(plan.protective_marking)
-    use_secure = maps.default_secure(plan) if secure is None else secure
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
-    try:
-        files: list[Path] = []
-
-        def put(rel: str, payload: bytes | str) -> None:
-            data = payload.encode("utf-8") if isinstance(payload, str) else payload
-            atomic_write_bytes(tmp / rel, data)
-            files.append(Path(rel))
-
-        geoms = route_geometries(result)
-        colours = unit_colours(plan)
-        put(RUN_MARKER, f"{plan.force} {plan.week} {plan.protective_marking}\n")
-        write_csv(tmp / "schedule.csv", schedule_rows(plan), SCHEDULE_COLUMNS)
-        files.append(Path("schedule.csv"))
-        write_csv(tmp / "unserved.csv", unserved_rows(plan), UNSERVED_COLUMNS)
-        files.append(Path("unserved.csv"))
-        put(
-            "routes.geojson",
-            json.dumps(routes_geojson(result, geoms, redact=redact), ensure_ascii=False),
-        )
-        put("summary.md", summary_markdown(plan))
-        for r in plan.routes:
-            name = safe_name(r.route_id)
-            put(f"gpx/{name}.gpx", route_gpx(plan, r, geoms[r.route_id], redact=redact))
-            put(
-                f"briefings/{name}.html",
-                briefing_html(
-                    result, r, geoms[r.route_id], redact=redact, colour=colours[r.unit_id]
-                ),
+    with run_lock(out, timeout_s=lock_timeout_s):
+        recover(out)
+        check_run_folder(out)
+        tmp = new_tmp(out)
+        try:
+            files = _write_files(
+                result,
+                tmp,
+                secure=use_secure,
+                redact=redact,
+                with_map=with_map,
+                with_inputs=with_inputs,
             )
-        if with_map:
-            maps.write_map(
-                result, tmp / "map.html", secure=use_secure, redact=redact, geometries=geoms
-            )
-            files.append(Path("map.html"))
-        if with_inputs:
-            for f in result.inputs.write(tmp / "demand"):
-                files.append(Path(f).relative_to(tmp))
-        # plan.json last: it is what marks the folder as a complete run.
-        write_plan_json(plan, tmp / "plan.json")
-        files.append(Path("plan.json"))
-        _set_modes(tmp, sensitive)
-        if whole:
-            _swap_in(tmp, out)
-        else:
-            log.info("%s holds other files: adding the run's files to it one by one", out)
-            _move_into(tmp, out, files)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            plan = result.plan
+            _set_modes(tmp, is_sensitive(plan.protective_marking) or plan.contains_mp_premises)
+            swap_in(tmp, out)
+        except BaseException:
+            discard(tmp)
+            raise
     log.info("wrote run folder %s (%d files)", out, len(files))
     return RunFolder(path=out, files=tuple(files), secure=use_secure, redact=redact)
+
+
+def _write_files(
+    result: PlanResult,
+    tmp: Path,
+    *,
+    secure: bool,
+    redact: bool,
+    with_map: bool,
+    with_inputs: bool,
+) -> list[Path]:
+    """Write every file of the run into ``tmp``: marker first, plan.json last; the files written."""
+    plan = result.plan
+    about = {"force": plan.force, "week": plan.week, "protective_marking": plan.protective_marking}
+    # The marker goes first so that, if the run is stopped, the next one knows tmp is ours.
+    atomic_write_text(tmp / RUN_MARKER, marker_text(about, []))
+    files: list[Path] = []
+
+    def put(rel: str, payload: bytes | str) -> None:
+        data = payload.encode("utf-8") if isinstance(payload, str) else payload
+        atomic_write_bytes(tmp / rel, data)
+        files.append(Path(rel))
+
+    geoms = route_geometries(result)
+    colours = unit_colours(plan)
+    write_csv(tmp / "schedule.csv", schedule_rows(plan), SCHEDULE_COLUMNS)
+    files.append(Path("schedule.csv"))
+    write_csv(tmp / "unserved.csv", unserved_rows(plan), UNSERVED_COLUMNS)
+    files.append(Path("unserved.csv"))
+    put(
+        "routes.geojson",
+        json.dumps(routes_geojson(result, geoms, redact=redact), ensure_ascii=False),
+    )
+    put("summary.md", summary_markdown(plan))
+    stems = _route_stems(plan)
+    for r in plan.routes:
+        name = stems[r.route_id]
+        put(f"gpx/{name}.gpx", route_gpx(plan, r, geoms[r.route_id], redact=redact))
+        put(
+            f"briefings/{name}.html",
+            briefing_html(result, r, geoms[r.route_id], redact=redact, colour=colours[r.unit_id]),
+        )
+    if with_map:
+        maps.write_map(result, tmp / "map.html", secure=secure, redact=redact, geometries=geoms)
+        files.append(Path("map.html"))
+    if with_inputs:
+        for f in result.inputs.write(tmp / "demand"):
+            files.append(Path(f).relative_to(tmp))
+    files += [Path(RUN_MARKER), Path("plan.json")]
+    atomic_write_text(tmp / RUN_MARKER, marker_text(about, files))
+    # plan.json last: with the marker, it is what marks the folder as a complete run.
+    write_plan_json(plan, tmp / "plan.json")
+    return files
 
 
 def _set_modes(root: Path, sensitive: bool) -> None:

@@ -3,7 +3,8 @@
 :func:`summary_figures` computes the plan's figures once: harm covered against total, visits
 by kind, and routes, officer-hours and cost per day and per unit. :func:`summary_markdown`
 lays them out through ``templates/summary.md.j2`` with the protective marking at top and
-bottom; input text is escaped for Markdown (:func:`planner.outputs.text.md_esc`).
+bottom; input text is escaped for Markdown (:func:`planner.outputs.text.md_esc`), so a name
+like ``[x](javascript:alert(1))`` stays text.
 """
 
 from __future__ import annotations
@@ -142,16 +143,12 @@ def summary_figures(plan: Plan) -> SummaryFigures:
 def _md_table(
     rows: Sequence[Mapping[str, object]], columns: Sequence[tuple[str, str]]
 ) -> tuple[list[str], list[list[object]]]:
-    """Column titles and cell values for the template's ``table`` macro (numbers with commas)."""
-    cells = [
-        [
-            f"{row[key]:,}"
-            if isinstance(row[key], int | float) and not isinstance(row[key], bool)
-            else row[key]
-            for key, _ in columns
-        ]
-        for row in rows
-    ]
+    """Column titles and cell values for the template's ``table`` macro.
+
+    Numbers stay numbers (the template prints them with thousands commas); text is escaped by
+    the template.
+    """
+    cells = [[row[key] for key, _ in columns] for row in rows]
     return [title for _, title in columns], cells
 
 

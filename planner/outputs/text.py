@@ -47,14 +47,46 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def md_esc(text: object) -> str:
-    """Escape text for Markdown body text or a table cell.
+# Markdown's punctuation, each escaped with a backslash (CommonMark: any ASCII punctuation may
+# be). ``-``, ``_`` and ``.`` between two letters or digits mean nothing in CommonMark (they
+# cannot open emphasis, a list or a rule there), so ids, kinds, dates and decimals keep them bare.
+_MD_SPECIAL = frozenset("\\`*_{}[]()#+-.!|~")
+_MD_INTRAWORD = frozenset("-_.")
+# Characters XML 1.0 forbids: C0 controls but tab and line ends, surrogates, U+FFFE and U+FFFF.
+_XML_FORBIDDEN_RE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
-    ``&``, ``<`` and ``>`` are HTML-escaped because viewers render inline HTML; quotes are
-    left alone (they only matter inside HTML attributes, and ``last week&#x27;s`` would be
-    printed literally by plain-text readers of ``summary.md``).
+
+def md_esc(text: object) -> str:
+    r"""Escape text from an input file for Markdown body text, a heading or a table cell.
+
+    Markdown's punctuation (``\ ` * _ { } [ ] ( ) # + - . ! | ~``) is backslash-escaped, so
+    no name can make a link, an image, emphasis, code, a heading, a list or a table column;
+    ``&``, ``<`` and ``>`` are HTML-escaped, because viewers render inline HTML; line ends
+    become spaces. Quotes are left alone (they only matter inside HTML attributes, and
+    ``last week&#x27;s`` would be printed literally by plain-text readers of ``summary.md``),
+    and so are ``-``, ``_`` and ``.`` inside a word (``NB-CAR-1``, ``mp_home``, ``2.5``).
     """
-    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
+    flat = " ".join(xml_text(str(text)).splitlines())
+    out = []
+    for i, c in enumerate(flat):
+        if c in _MD_SPECIAL and not (
+            c in _MD_INTRAWORD
+            and 0 < i < len(flat) - 1
+            and flat[i - 1].isalnum()
+            and flat[i + 1].isalnum()
+        ):
+            out.append("\\")
+        out.append(c)
+    return html.escape("".join(out), quote=False)
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids, which make a GPX or SVG file unreadable.
+
+    They are NUL and the other C0 control characters but tab and line ends, lone surrogates,
+    U+FFFE and U+FFFF.
+    """
+    return _XML_FORBIDDEN_RE.sub("", text)
 
 
 def stop_label(stop: PlanStop, redact: bool) -> tuple[str, str]:
