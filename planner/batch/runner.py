@@ -4,10 +4,16 @@ Each area runs in its own process (locally) or task (Dask) through :func:`run_ar
 raises: a failing area comes back as a result with its error, and the others go on. A crashed
 local process (even a hard crash in native code) is reported as that area's failure.
 
-Resuming: an area whose inputs have not changed since its last successful run is skipped. The
-inputs are hashed by content: the config file, its network file (or synthetic settings), its
-site and crime files, and the planner's version. The hash and the result are kept in the
-area's run folder as ``batch.json``, written last, so an interrupted area simply runs again.
+Resuming: an area is skipped only when its last run finished and is still there whole: its
+inputs are unchanged (hashed by content: the config file, its network file (or synthetic
+settings), its boundary, site and crime files, and the planner's version), the run settings are
+the same, and every file the run wrote still has the content recorded in the area's
+``batch.json`` (:mod:`.record`, written last and atomically). Anything else - an interrupted
+area, a corrupt record, a deleted map - is logged and the area is planned again.
+
+Everything the batch writes is for the planner's user only (folders ``0700``, files ``0600``):
+plans may hold MPs' premises. Links in ``index.html`` are relative, percent-encoded paths, so
+no folder name can become a ``javascript:`` or other link.
 
 Scale-out uses Dask distributed (``scheduler`` = ``"tcp://host:8786"`` or a ``Client``); the
 same :func:`run_area` runs on the workers, so the plans equal the local run's for the same
@@ -18,22 +24,25 @@ visible at the same locations (a shared filesystem).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
-import json
 import logging
 import multiprocessing as mp
 import os
+import stat
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 
 from planner import __version__
+from planner.batch.record import check_record, clear_record, write_record
 from planner.common import atomic_write_bytes, write_csv
 from planner.errors import InputError
 
@@ -83,6 +92,29 @@ class AreaResult:
         d = asdict(self)
         return {k: (round(d[k], 2) if isinstance(d[k], float) else d[k]) for k in SUMMARY_COLUMNS}
 
+    @classmethod
+    def from_record(cls, doc: Mapping[str, Any]) -> AreaResult:
+        """The result kept in a resume record, checked field by field.
+
+        Raises
+        ------
+        ValueError
+            If a field is missing, unknown or of the wrong type.
+        """
+        fields = {f.name: f.type for f in dataclasses.fields(cls)}
+        if set(doc) != set(fields):
+            raise ValueError(f"fields {sorted(set(doc) ^ set(fields))} missing or unknown")
+        for name, kind in fields.items():
+            value = doc[name]
+            ok = (
+                isinstance(value, str)
+                if kind == "str"
+                else (isinstance(value, int | float) if kind == "float" else isinstance(value, int))
+            )
+            if not ok or isinstance(value, bool):
+                raise ValueError(f"{name} is {type(value).__name__}, not {kind}")
+        return cls(**doc)
+
 
 @dataclass(frozen=True)
 class BatchOptions:
@@ -102,7 +134,8 @@ class BatchOptions:
 
 def area_name(config_path: str | Path) -> str:
     """The area's folder name: the config's file name, or its folder for ``force.toml``."""
-    p = Path(config_path)
+    # Absolute first: the folder of "force.toml" or "../force.toml" has a name, not "" or "..".
+    p = Path(os.path.abspath(config_path))
     return p.parent.name if p.stem == "force" else p.stem
 
 
@@ -149,21 +182,78 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _settings(options: BatchOptions) -> dict[str, Any]:
+    """The run settings an area's outputs depend on besides its inputs (kept in its record)."""
+    return {
+        "time_limit_s": options.time_limit_s,
+        "iterations": options.iterations,
+        "secure": options.secure,
+    }
+
+
+def owner_only(root: Path) -> None:
+    """Make ``root`` and everything in it readable by the planner's user only (0700/0600)."""
+    for dirpath, dirnames, names in os.walk(root):
+        os.chmod(dirpath, 0o700)
+        for n in [*names, *dirnames]:
+            p = os.path.join(dirpath, n)
+            if not os.path.islink(p):
+                os.chmod(p, 0o700 if n in dirnames else 0o600)
+
+
+def _resumed(
+    config_path: str, run_dir: Path, digest: str, options: BatchOptions
+) -> AreaResult | None:
+    """The area's previous result if its run is still there whole, else ``None`` (logged why)."""
+    area = area_name(config_path)
+    resume = check_record(run_dir, input_hash=digest, settings=_settings(options))
+    previous = None
+    if resume.result is not None:
+        try:
+            previous = AreaResult.from_record(resume.result)
+            if previous.area != area:
+                raise ValueError(f"it is the record of area {previous.area!r}")
+        except (TypeError, ValueError) as exc:
+            resume = dataclasses.replace(resume, why=f"its record is corrupt ({exc})", suspect=True)
+            previous = None
+    if previous is None:
+        log.log(
+            logging.WARNING if resume.suspect else logging.INFO,
+            "area %s: planning it again: %s",
+            area,
+            resume.why,
+        )
+        return None
+    try:
+        # Tightens folders an older planner left group-readable; the content is unchanged.
+        owner_only(run_dir)
+    except OSError as exc:
+        log.warning("area %s: could not make its run folder owner-only: %s", area, exc)
+    return dataclasses.replace(
+        previous,
+        config=str(config_path),
+        status="skipped",
+        run_dir=str(run_dir),
+        wall_time_s=0.0,
+        map=str(run_dir / "map.html") if "map.html" in resume.files else "",
+    )
+
+
 def run_area(config_path: str, options: BatchOptions) -> AreaResult:
     """Plan one area and write its run folder; never raises (errors become the result)."""
     area = area_name(config_path)
     run_dir = Path(options.out_dir) / area
     started = time.perf_counter()
-    done_file = run_dir / "batch.json"
     digest = ""
     try:
         _stage(options, area, "loading")
         digest = input_hash(config_path)
-        if not options.force and done_file.exists():
-            previous = json.loads(done_file.read_text())
-            if previous.get("input_hash") == digest and previous.get("status") == "ok":
+        if not options.force:
+            skipped = _resumed(config_path, run_dir, digest, options)
+            if skipped is not None:
                 _stage(options, area, "skipped")
-                return AreaResult(**{**previous, "status": "skipped", "wall_time_s": 0.0})
+                return skipped
+        clear_record(run_dir)
         from planner.config import load_config
         from planner.outputs.run import write_run
         from planner.planning.pipeline import prepare_week
@@ -196,7 +286,9 @@ def run_area(config_path: str, options: BatchOptions) -> AreaResult:
             marking=plan.protective_marking,
             peak_rss_mb=_peak_rss_mb(),
         )
-        atomic_write_bytes(done_file, json.dumps(asdict(out), indent=2).encode())
+        owner_only(run.path)
+        # Last: a kill before this leaves no record, and the area is planned again.
+        write_record(run_dir, result=asdict(out), settings=_settings(options), files=run.files)
         _stage(options, area, "done")
         return out
     except Exception as exc:
@@ -231,8 +323,9 @@ def find_configs(paths: Sequence[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(p.glob("*.toml")))
-            out.extend(sorted(p.glob("*/force.toml")))
+            # Hidden files and folders are not configs (editors' backups, .git...).
+            found = [*sorted(p.glob("*.toml")), *sorted(p.glob("*/force.toml"))]
+            out.extend(f for f in found if not f.relative_to(p).parts[0].startswith("."))
         elif p.exists():
             out.append(p)
         else:
@@ -240,6 +333,14 @@ def find_configs(paths: Sequence[str | Path]) -> list[Path]:
     if not out:
         raise InputError(f"no force configs (*.toml) in {', '.join(map(str, paths))}")
     names = [area_name(p) for p in out]
+    for p, name in zip(out, names, strict=True):
+        # "" or "." would be the output folder itself; ".status" its progress folder.
+        if not name or name.startswith("."):
+            raise InputError(
+                f"its area's output folder would be named {name!r}; rename the config "
+                "(or its folder, for force.toml) to a name that does not start with '.'",
+                path=p,
+            )
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise InputError(f"two configs would share the output folder {sorted(dupes)}; rename one")
@@ -352,9 +453,9 @@ def _stages(
             continue
         stage = "waiting"
         if options.status_dir is not None:
-            f = Path(options.status_dir) / f"{area}.stage"
-            if f.exists():
-                stage = f.read_text() or stage
+            # Progress is best-effort: a stage file being replaced reads as the last stage.
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                stage = (Path(options.status_dir) / f"{area}.stage").read_text() or stage
         stages[area] = stage
     return stages
 
@@ -378,15 +479,45 @@ class BatchResult:
         lines = [head, "-" * len(head)]
         for r in self.results:
             lines.append(
-                f"{r.area:<24} {r.status:<8} {r.visits_planned:>5}/{r.visits_required:<5} {r.required_missed:>11} "
+                f"{_printable(r.area):<24} {r.status:<8} {r.visits_planned:>5}/{r.visits_required:<5} {r.required_missed:>11} "
                 f"{r.harm_covered:>8.1f}/{r.harm_total:<8.1f} {r.hours_used:>7.1f}/{r.hours_funded:<7.1f} {r.solve_time_s:>8.1f}"
-                + (f"\n    error: {r.error}" if r.error else "")
+                + (f"\n    error: {_printable(r.error)}" if r.error else "")
             )
         ok = sum(r.status == "ok" for r in self.results)
         skipped = sum(r.status == "skipped" for r in self.results)
         lines.append(f"\n{ok} planned, {skipped} unchanged (skipped), {len(self.failed)} failed")
         lines.append(f"wrote {self.summary_csv} and {self.index_html}")
         return "\n".join(lines)
+
+
+def _printable(text: str) -> str:
+    """``text`` for a terminal: control characters (escape sequences, line ends) shown as codes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _private_folder(folder: Path) -> None:
+    """Create ``folder`` owner-only (0700), or tighten it if a batch made it before.
+
+    A folder that is neither new, empty nor a batch's (it holds no ``.status``) is the user's
+    choice and keeps its mode; a warning says when others can read it.
+    """
+    if not folder.exists():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):  # another batch made it just now
+            folder.mkdir(mode=0o700)
+        folder.chmod(0o700)
+        return
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if not mode & 0o077:
+        return
+    if (folder / ".status").is_dir() or not any(folder.iterdir()):
+        folder.chmod(0o700)
+    else:
+        log.warning(
+            "%s can be read by other users (mode %o); the batch's plans may hold MPs' premises",
+            folder,
+            mode,
+        )
 
 
 def run_batch(
@@ -405,8 +536,10 @@ def run_batch(
     """Plan every area; write ``national_summary.csv`` and ``index.html`` in ``out_dir``."""
     configs = find_configs(paths)
     out = Path(out_dir)
+    _private_folder(out)
     status_dir = out / ".status"
-    status_dir.mkdir(parents=True, exist_ok=True)
+    status_dir.mkdir(mode=0o700, exist_ok=True)
+    status_dir.chmod(0o700)  # the batch's own, whatever an older planner made it
     for f in status_dir.glob("*.stage"):
         f.unlink()
     options = BatchOptions(
@@ -422,18 +555,41 @@ def run_batch(
         results = run_dask(configs, options, scheduler=scheduler, progress=progress)
     else:
         results = run_local(configs, options, workers=workers, progress=progress)
-    summary_csv = write_csv(
-        out / "national_summary.csv", (r.row() for r in results), SUMMARY_COLUMNS
-    )
+    summary_csv = write_summary(out / "national_summary.csv", results)
     index = write_index(out / "index.html", results)
     return BatchResult(results=tuple(results), summary_csv=summary_csv, index_html=index)
+
+
+def write_summary(path: Path, results: Sequence[AreaResult]) -> Path:
+    """``national_summary.csv``: a row per area (cells safe to open in a spreadsheet)."""
+    rows = ({k: _utf8(v) for k, v in r.row().items()} for r in results)
+    return write_csv(path, rows, SUMMARY_COLUMNS)
+
+
+def _utf8(value: object) -> object:
+    """A folder name's bytes that are not UTF-8 shown as codes, so the CSV can be written."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+def relative_href(target: str | Path, folder: str | Path) -> str:
+    """A link from a page in ``folder`` to ``target``: relative, every segment percent-encoded.
+
+    Starts with ``./`` and encodes ``:``, ``#``, ``?``, ``%``, backslash and every other
+    character outside letters, digits and ``_.-~`` (names as their UTF-8 or file-system bytes),
+    so a folder named ``javascript:alert(1)`` is a path, never a scheme, and the link leads to
+    the file itself.
+    """
+    rel = Path(os.path.relpath(target, folder))
+    return "./" + "/".join(quote(os.fsencode(part), safe="") for part in rel.parts)
 
 
 def write_index(path: Path, results: Sequence[AreaResult]) -> Path:
     """``index.html``: the national table, linking each area's map. All text escaped."""
     rows = []
     for r in results:
-        href = Path(os.path.relpath(r.map, path.parent)).as_posix() if r.map else ""
+        href = relative_href(r.map, path.parent) if r.map and Path(r.map).is_file() else ""
         share = f"{r.harm_covered / r.harm_total:.0%}" if r.harm_total else "-"
         rows.append({"result": r, "href": href, "share": share})
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
@@ -442,7 +598,8 @@ def write_index(path: Path, results: Sequence[AreaResult]) -> Path:
     doc = (
         _templates().get_template("index.html.j2").render(rows=rows, counts=counts, marking=marking)
     )
-    atomic_write_bytes(path, doc.encode("utf-8"))
+    # A folder name that is not UTF-8 is shown with its odd bytes as codes (its link keeps them).
+    atomic_write_bytes(path, doc.encode("utf-8", "backslashreplace"))
     return path
 
 

@@ -23,12 +23,6 @@ ITERATIONS = 60  # an iteration stop: the same plans on any machine, local or on
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The network cache: shared by the session's tests, and never in the repository."""
-    return tmp_path_factory.getbasetemp() / "planner-cache"
-
-
-@pytest.fixture(scope="module")
 def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A deliberately broken config: its unit names a station that does not exist."""
     folder = tmp_path_factory.mktemp("broken") / "broken-force"
@@ -223,6 +217,6 @@ def test_index_escapes_text_and_takes_the_highest_marking(tmp_path: Path) -> Non
     index = write_index(tmp_path / "index.html", results).read_text()
     assert "<script" not in index and "<b>bad" not in index
     assert "&lt;b&gt;bad&lt;/b&gt;" in index and "&lt;script&gt;" in index
-    assert '<a href="a/map.html">map</a>' in index and "3.0 / 4.0 (75%)" in index
+    assert '<a href="./a/map.html">map</a>' in index and "3.0 / 4.0 (75%)" in index
     assert index.count('<div class="marking">OFFICIAL-SENSITIVE</div>') == 2
     assert "2 areas: 1 planned, 0 unchanged, 1 failed." in index
