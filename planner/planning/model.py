@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from planner.common import LONDON
 from planner.demand.windows import TimeWindow
+from planner.errors import InputError
 from planner.planning.pipeline import WeekInputs
 from planner.roads.matrix import SiteGraph, travel_time_matrix
 from planner.roads.snapping import snap_sites
@@ -31,6 +33,28 @@ log = logging.getLogger(__name__)
 
 #: Default distance in time from last week's visit times at a site, minutes.
 DEFAULT_AVOID_MIN = 60.0
+#: Largest ``avoid_min``: a week, which already cuts every window out.
+MAX_AVOID_MIN = 7 * 24 * 60.0
+
+
+def check_avoid_min(avoid_min: float) -> float:
+    """``avoid_min`` as a float, checked to be a finite number of minutes in ``[0, a week]``.
+
+    Raises
+    ------
+    InputError
+        Naming ``avoid_min`` (the ``--avoid-min`` option) and what to give instead.
+    """
+    # Callers other than the CLI may pass anything; bool is an int but no number of minutes.
+    number = isinstance(avoid_min, int | float) and not isinstance(avoid_min, bool)
+    if number and 0.0 <= avoid_min <= MAX_AVOID_MIN:
+        return float(avoid_min)
+    nan = isinstance(avoid_min, float) and math.isnan(avoid_min)
+    raise InputError(
+        f"must be a number of minutes from 0 to {MAX_AVOID_MIN:g} (a week), e.g. "
+        f"{DEFAULT_AVOID_MIN:g}; got {'NaN, which is not a number' if nan else repr(avoid_min)}",
+        field="avoid_min",
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,6 +117,22 @@ def subtract(windows: Sequence[TimeWindow], cuts: Sequence[TimeWindow]) -> list[
     return out
 
 
+def _avoided_windows(
+    previous_visits: Mapping[str, Sequence[dt.datetime]],
+    known_sites: Mapping[str, object],
+    avoid_min: float,
+) -> dict[str, tuple[TimeWindow, ...]]:
+    """Windows of ``avoid_min`` either side of last week's visit times, one week on."""
+    half = dt.timedelta(minutes=avoid_min)
+    return {
+        sid: tuple(
+            TimeWindow(same_time_next_week(t) - half, same_time_next_week(t) + half) for t in times
+        )
+        for sid, times in previous_visits.items()
+        if sid in known_sites
+    }
+
+
 def build_model(
     inputs: WeekInputs,
     *,
@@ -109,7 +149,13 @@ def build_model(
         Last week's service start times per site id (from its plan), to stay away from.
     avoid_min
         How far from last week's times this week's visits must start, minutes.
+
+    Raises
+    ------
+    InputError
+        ``avoid_min`` is not a finite number of minutes in ``[0, a week]``.
     """
+    avoid_min = check_avoid_min(avoid_min)
     config = inputs.config
     t0 = config.week.start
     demand = inputs.demand
@@ -134,15 +180,7 @@ def build_model(
         matrices[mode] = full
         graphs[mode] = graph
 
-    avoided: dict[str, tuple[TimeWindow, ...]] = {}
-    if previous_visits:
-        half = dt.timedelta(minutes=avoid_min)
-        for sid, times in previous_visits.items():
-            if sid in site_index:
-                avoided[sid] = tuple(
-                    TimeWindow(same_time_next_week(t) - half, same_time_next_week(t) + half)
-                    for t in times
-                )
+    avoided = _avoided_windows(previous_visits or {}, site_index, avoid_min)
 
     visits: list[Visit] = []
     groups: dict[str, Group] = {}

@@ -173,6 +173,19 @@ def station_points(config: ForceConfig) -> SitePoints:
     )
 
 
+def _check_unique_ids(station_ids: list[str], sites: list[Site]) -> None:
+    """Raise on a site id used twice, by sites or by a site and a station."""
+    seen: set[str] = set(station_ids)
+    for s in sites:
+        if s.site_id in seen:
+            raise InputError(
+                f"site id {s.site_id!r} is used twice (by another site or a station); ids must be unique",
+                path=s.source.split(":")[0],
+                field="site_id",
+            )
+        seen.add(s.site_id)
+
+
 def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
     """Network, stations, sites, hot spots, demand and resources for one force and week.
 
@@ -260,16 +273,8 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
                 )
             )
 
+    _check_unique_ids(list(stations.site_id), sites)
     ids = [s.site_id for s in sites]
-    seen: set[str] = set(stations.site_id)
-    for s in sites:
-        if s.site_id in seen:
-            raise InputError(
-                f"site id {s.site_id!r} is used twice (by another site or a station); ids must be unique",
-                path=s.source.split(":")[0],
-                field="site_id",
-            )
-        seen.add(s.site_id)
     xs = np.array([s.x_m for s in sites], dtype=float)
     ys = np.array([s.y_m for s in sites], dtype=float)
     site_snaps = {m: snap_sites(net.mode(m), ids, xs, ys, max_snap_m=max_snap_m) for m in modes}

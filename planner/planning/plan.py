@@ -22,10 +22,13 @@
                     "prize": float, "reason": str}],
       "unpredictability": {"avoid_min": float, "previous_plan": str|null,
                            "sites_constrained": int, "prize_without": float|null,
-                           "prize_with": float|null} | null
+                           "prize_with": float|null, "previous_week": "2026-W48"|null,
+                           "warning": str|null} | null
     }
 
-A reader refuses a file of another schema version rather than guess. In memory every time is a
+A reader refuses a file of another schema version rather than guess, and names the field of
+any value it cannot read (``previous_week`` and ``warning`` may be absent: plans written before
+they existed read with them ``None``). In memory every time is a
 UTC-aware datetime: Python compares two Europe/London times in the repeated autumn hour wrongly,
 so plans read back compare equal to the plans written only if both hold UTC.
 """
@@ -34,16 +37,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from planner.common import LONDON, atomic_write_bytes
-from planner.errors import InputError
+from planner.routing.jsondoc import JsonValue, load_json, show
 
 SCHEMA = "planner.plan/1"
+MAX_PLAN_BYTES = 200_000_000
+"""Largest plan.json read: a big force's week is a few megabytes."""
+_WEEK_RE = re.compile(r"\d{4}-W\d{2}")
+_BUDGET_KEYS = (
+    "pounds_per_week",
+    "cost_per_officer_hour",
+    "funded_officer_hours",
+    "used_officer_hours",
+)
 
 
 @dataclass(frozen=True)
@@ -106,13 +118,19 @@ class UnservedVisit:
 
 @dataclass(frozen=True)
 class Unpredictability:
-    """How the plan was kept away from last week's, and what that cost."""
+    """How the plan was kept away from last week's, and what that cost.
+
+    ``previous_week`` is the ISO week of the plan kept away from; ``warning`` says why that
+    plan may not be the right one (it is not the week just before), if it may not.
+    """
 
     avoid_min: float
     previous_plan: str | None
     sites_constrained: int
     prize_without: float | None = None
     prize_with: float | None = None
+    previous_week: str | None = None
+    warning: str | None = None
 
     @property
     def cost(self) -> float | None:
@@ -170,10 +188,13 @@ class Plan:
             lines.append(f"  {kind:<18} {made[kind]:>4} made, {missed[kind]:>4} not")
         if self.unpredictability is not None and self.unpredictability.cost is not None:
             u = self.unpredictability
+            source = f"{u.previous_week}'s" if u.warning and u.previous_week else "last week's"
             lines.append(
-                f"unpredictability: kept {u.avoid_min:g} min from last week's times at "
+                f"unpredictability: kept {u.avoid_min:g} min from {source} times at "
                 f"{u.sites_constrained} sites, costing {u.cost:,.1f} of harm-weighted demand"
             )
+            if u.warning:
+                lines.append(f"  warning: {u.warning}")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ json
@@ -229,65 +250,37 @@ class Plan:
         }
 
     @classmethod
-    def from_dict(cls, doc: Mapping[str, Any], *, path: str | Path | None = None) -> Plan:
-        """Read a ``plan.json`` document back into a plan."""
-        if doc.get("schema") != SCHEMA:
-            raise InputError(
-                f"plan schema is {doc.get('schema')!r}; this planner reads {SCHEMA!r}",
-                path=path,
-                field="schema",
-            )
-        try:
+    def from_dict(cls, doc: Any, *, path: str | Path | None = None) -> Plan:
+        """Read a ``plan.json`` document back into a plan.
 
-            def tm(text: str) -> dt.datetime:
-                return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
-
-            routes = tuple(
-                PlanRoute(
-                    route_id=r["route_id"],
-                    unit_id=r["unit_id"],
-                    mode=r["mode"],
-                    officers=int(r["officers"]),
-                    station_id=r["station_id"],
-                    day=dt.date.fromisoformat(r["day"]),
-                    shift=r["shift"],
-                    shift_start=tm(r["shift_start"]),
-                    shift_end=tm(r["shift_end"]),
-                    leave=tm(r["leave"]),
-                    return_=tm(r["return"]),
-                    paid_officer_hours=float(r["paid_officer_hours"]),
-                    stops=tuple(
-                        PlanStop(
-                            **{
-                                **s,
-                                "arrival": tm(s["arrival"]),
-                                "start": tm(s["start"]),
-                                "departure": tm(s["departure"]),
-                            }
-                        )
-                        for s in r["stops"]
-                    ),
-                )
-                for r in doc["routes"]
+        Raises
+        ------
+        InputError
+            Naming the file and the field (``routes[3].stops[0].start``): another schema, a
+            missing key, a value of the wrong type, NaN or infinity, a time without its UTC
+            offset, a week that is not an ISO week.
+        """
+        root = JsonValue(doc, Path(path) if path is not None else None, "", "plan").obj()
+        schema = root.get("schema")
+        if schema.value != SCHEMA:
+            raise schema.error(
+                f"plan schema is {show(schema.value)}; this planner reads {SCHEMA!r}: make the "
+                "plan again with this planner"
             )
-            unp = doc.get("unpredictability")
-            return cls(
-                force=doc["force"],
-                week=doc["week"],
-                week_start=tm(doc["week_start"]),
-                protective_marking=doc["protective_marking"],
-                contains_mp_premises=bool(doc["contains_mp_premises"]),
-                seed=int(doc["seed"]),
-                solver=dict(doc["solver"]),
-                budget={k: float(v) for k, v in doc["budget"].items()},
-                routes=routes,
-                unserved=tuple(UnservedVisit(**u) for u in doc["unserved"]),
-                unpredictability=Unpredictability(**unp) if unp else None,
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(
-                f"not a valid plan file ({type(exc).__name__}: {exc})", path=path
-            ) from exc
+        unp = root.get("unpredictability").optional()
+        return cls(
+            force=root["force"].text(),
+            week=_week(root["week"]),
+            week_start=root["week_start"].time(),
+            protective_marking=root["protective_marking"].text(),
+            contains_mp_premises=root["contains_mp_premises"].flag(),
+            seed=root["seed"].whole(),
+            solver=_solver(root["solver"]),
+            budget=_budget(root["budget"]),
+            routes=tuple(_route(r) for r in root["routes"].items()),
+            unserved=tuple(_unserved(u) for u in root["unserved"].items()),
+            unpredictability=None if unp is None else _unpredictability(unp),
+        )
 
     def previous_visits(self) -> dict[str, list[dt.datetime]]:
         """Service start times per site: what next week's plan keeps away from."""
@@ -305,12 +298,125 @@ def write_plan_json(plan: Plan, path: str | Path) -> Path:
 
 
 def read_plan_json(path: str | Path) -> Plan:
-    """Read a ``plan.json`` written by :func:`write_plan_json`."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError("plan file not found", path=path)
+    """Read a ``plan.json`` written by :func:`write_plan_json`.
+
+    Raises
+    ------
+    InputError
+        Naming the file (and the field, see :meth:`Plan.from_dict`): missing, a folder, not
+        UTF-8 (UTF-16 or Windows-1252 text; a UTF-8 byte order mark is fine), not JSON, or not
+        a plan of this schema.
+    """
+    root = load_json(path, what="plan", max_bytes=MAX_PLAN_BYTES)
+    return Plan.from_dict(root.value, path=path)
+
+
+def week_monday(label: str) -> dt.date:
+    """The Monday of an ISO week label such as ``2026-W49``."""
+    return dt.date.fromisoformat(label + "-1")
+
+
+def week_label(day: dt.date) -> str:
+    """The ISO week label of ``day``, e.g. ``2026-W49`` (as the config's ``week.label``)."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _week(v: JsonValue) -> str:
+    text = v.text()
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc}", path=path) from None
-    return Plan.from_dict(doc, path=path)
+        if _WEEK_RE.fullmatch(text) is None:
+            raise ValueError(text)
+        week_monday(text)
+    except ValueError:
+        raise v.error(f"{show(text)} is not an ISO week; write e.g. 2026-W49") from None
+    return text
+
+
+def _solver(v: JsonValue) -> dict[str, Any]:
+    """The ``solver`` record: its known keys checked, any others kept as they are."""
+    out = dict(v.obj().value)
+    limit = v["time_limit_s"].optional()
+    out["time_limit_s"] = None if limit is None else limit.number(minimum=0)
+    out["solve_time_s"] = v["solve_time_s"].number(minimum=0)
+    out["status"] = v["status"].text()
+    for key in ("stop", "stopped_by"):
+        if key in out:
+            out[key] = v[key].text()
+    if "iterations" in out:
+        out["iterations"] = v["iterations"].whole(minimum=0)
+    return out
+
+
+def _budget(v: JsonValue) -> dict[str, float]:
+    # The keys the outputs read are named when missing, before any other key's problem.
+    known = {key: v[key].number() for key in _BUDGET_KEYS}
+    return {key: value.number() for key, value in v.entries()} | known
+
+
+def _route(v: JsonValue) -> PlanRoute:
+    return PlanRoute(
+        route_id=v["route_id"].text(),
+        unit_id=v["unit_id"].text(),
+        mode=v["mode"].text(),
+        officers=v["officers"].whole(minimum=0),
+        station_id=v["station_id"].text(),
+        day=v["day"].date(),
+        shift=v["shift"].text(),
+        shift_start=v["shift_start"].time(),
+        shift_end=v["shift_end"].time(),
+        leave=v["leave"].time(),
+        return_=v["return"].time(),
+        paid_officer_hours=v["paid_officer_hours"].number(minimum=0),
+        stops=tuple(_stop(s) for s in v["stops"].items()),
+    )
+
+
+def _stop(v: JsonValue) -> PlanStop:
+    return PlanStop(
+        order=v["order"].whole(),
+        visit_id=v["visit_id"].text(),
+        site_id=v["site_id"].text(),
+        name=v["name"].text(),
+        kind=v["kind"].text(),
+        risk=v["risk"].text(),
+        restricted=v["restricted"].flag(),
+        arrival=v["arrival"].time(),
+        start=v["start"].time(),
+        departure=v["departure"].time(),
+        travel_s=v["travel_s"].number(),
+        dwell_s=v["dwell_s"].number(minimum=0),
+        prize=v["prize"].number(minimum=0),
+        notes=v["notes"].text(),
+        x_m=v["x_m"].number(),
+        y_m=v["y_m"].number(),
+    )
+
+
+def _unserved(v: JsonValue) -> UnservedVisit:
+    return UnservedVisit(
+        visit_id=v["visit_id"].text(),
+        site_id=v["site_id"].text(),
+        kind=v["kind"].text(),
+        required=v["required"].flag(),
+        prize=v["prize"].number(minimum=0),
+        reason=v["reason"].text(),
+    )
+
+
+def _unpredictability(v: JsonValue) -> Unpredictability:
+    def maybe(key: str) -> JsonValue | None:
+        return v.get(key).optional()
+
+    previous = maybe("previous_plan")
+    without, with_ = maybe("prize_without"), maybe("prize_with")
+    week, warning = maybe("previous_week"), maybe("warning")
+    return Unpredictability(
+        avoid_min=v["avoid_min"].number(minimum=0),
+        previous_plan=None if previous is None else previous.text(),
+        sites_constrained=v["sites_constrained"].whole(minimum=0),
+        prize_without=None if without is None else without.number(),
+        prize_with=None if with_ is None else with_.number(),
+        previous_week=None if week is None else _week(week),
+        warning=None if warning is None else warning.text(),
+    )

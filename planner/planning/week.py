@@ -11,6 +11,7 @@ week a second time without that rule.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Callable
@@ -20,8 +21,14 @@ from pathlib import Path
 import numpy as np
 
 from planner.config import ForceConfig
-from planner.errors import InfeasibleError
-from planner.planning.model import DEFAULT_AVOID_MIN, PlanningModel, build_model, seconds_from
+from planner.errors import InfeasibleError, InputError
+from planner.planning.model import (
+    DEFAULT_AVOID_MIN,
+    PlanningModel,
+    build_model,
+    check_avoid_min,
+    seconds_from,
+)
 from planner.planning.pipeline import WeekInputs, prepare_week
 from planner.planning.plan import (
     Plan,
@@ -30,6 +37,8 @@ from planner.planning.plan import (
     Unpredictability,
     UnservedVisit,
     read_plan_json,
+    week_label,
+    week_monday,
 )
 from planner.routing.problem import RoutingProblem
 from planner.routing.solver import (
@@ -111,7 +120,9 @@ def make_plan(
     cache_dir
         Network cache folder.
     previous_plan
-        Last week's ``plan.json``: keep this week's visit times away from its times.
+        Last week's ``plan.json``: keep this week's visit times away from its times.  A plan
+        of an earlier week than last week's is used with a logged warning, recorded in the
+        plan's ``unpredictability``.
     avoid_min
         How far, in minutes.
     stop
@@ -126,11 +137,21 @@ def make_plan(
 
     Raises
     ------
+    InputError
+        ``avoid_min`` not a finite number of minutes in ``[0, one week]``; a previous plan
+        that cannot be read (:func:`~planner.planning.plan.read_plan_json`), is another
+        force's, or is for this week or a later one.
     InfeasibleError
         A required visit no unit-shift can make, named with why.
     InvalidPlanError
         Never expected: the independent validator rejected the solver's plan.
     """
+    avoid_min = check_avoid_min(avoid_min)
+    # Read and check last week's plan before the slow part, so a wrong file fails at once.
+    previous = read_plan_json(previous_plan) if previous_plan is not None else None
+    warning = None
+    if previous is not None and previous_plan is not None:
+        warning = check_previous_plan(previous, config, previous_plan)
     inputs = inputs or prepare_week(config, cache_dir=cache_dir)
     required = [v.visit_id for v in inputs.demand.visits if v.required]
     res = inputs.resources
@@ -143,7 +164,6 @@ def make_plan(
         )
     stop = stop if stop is not None else stop_from(config)
     used_seed = week_seed(seed if seed is not None else config.solver.seed, config.week.label)
-    previous = read_plan_json(previous_plan) if previous_plan is not None else None
 
     unpredictability = None
     if previous is not None:
@@ -157,12 +177,55 @@ def make_plan(
             sites_constrained=len(model.avoided),
             prize_without=free_solution.total_prize,
             prize_with=solution.total_prize,
+            previous_week=previous.week,
+            warning=warning,
         )
     else:
         model = build_model(inputs)
         solution = _solve(model.problem, stop, used_seed, progress)
     plan = plan_from_solution(model, solution, stop=stop, unpredictability=unpredictability)
     return PlanResult(plan=plan, model=model, solution=solution)
+
+
+def check_previous_plan(previous: Plan, config: ForceConfig, path: str | Path) -> str | None:
+    """Check that ``previous`` can be the plan this week keeps away from.
+
+    Returns
+    -------
+    str or None
+        A warning (also logged) when it is an earlier week's plan but not last week's: its
+        times are kept away from all the same, as the user asked.
+
+    Raises
+    ------
+    InputError
+        Naming the file and field: another force's plan, or a plan for this week or a later one.
+    """
+    week = config.week.label
+    if previous.force != config.name:
+        raise InputError(
+            f"is a plan for force {previous.force!r}, not {config.name!r}; give "
+            f"{config.name}'s plan for the week before {week}",
+            path=path,
+            field="force",
+        )
+    last = week_label(week_monday(week) - dt.timedelta(days=7))
+    if week_monday(previous.week) >= week_monday(week):
+        later = "the week being planned" if previous.week == week else "a later week"
+        raise InputError(
+            f"is the plan for {previous.week}, {later}; give the plan of the week before "
+            f"{week} ({last})",
+            path=path,
+            field="week",
+        )
+    if previous.week == last:
+        return None
+    warning = (
+        f"the previous plan {path} is for {previous.week}, not last week ({last}); "
+        f"{week}'s visit times are kept away from {previous.week}'s"
+    )
+    log.warning("%s", warning)
+    return warning
 
 
 def _solve(

@@ -38,7 +38,8 @@ One UTF-8 JSON object::
 Numbers are written with Python's shortest round-trip ``repr`` so a write/read round trip is
 exact.  ``null`` in a matrix means unreachable (``numpy.inf`` in memory); no other non-finite
 number is allowed anywhere.  Readers reject unknown schema strings; a later incompatible
-change will bump the ``/1``.
+change will bump the ``/1``.  Every mistake is one :class:`~planner.errors.InputError` naming
+the file and the field by its JSON path (``visits[3].windows[0][1]``).
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ from typing import Any
 
 import numpy as np
 
+from planner.common import atomic_write_bytes
 from planner.errors import InputError
+from planner.routing.jsondoc import JsonValue, json_path, load_json, show
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +146,14 @@ class Vehicle:
     paid_hours: float = 0.0
 
 
-def _finite(value: float, what: str) -> None:
-    if not isinstance(value, int | float) or not math.isfinite(value):
-        raise InputError(f"{what} must be a finite number, got {value!r}")
+def _finite(value: object, what: str, where: str) -> None:
+    """Check that ``value`` is a finite number; ``where`` is its path, for the message."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"{what} must be a number, got {value!r}", field=where)
+    if math.isnan(value):
+        raise InputError(f"{what} is NaN, which is not a number; give a finite number", field=where)
+    if not math.isfinite(value):
+        raise InputError(f"{what} must be a finite number, got {value!r}", field=where)
 
 
 @dataclass(frozen=True)
@@ -153,7 +161,8 @@ class RoutingProblem:
     """A team orienteering problem with time windows plus patrol rules.
 
     Validated on construction: a malformed problem raises :class:`~planner.errors.InputError`
-    saying what to fix.  See the module docstring for the meaning of each part.
+    saying what to fix and naming the field (``visits[3].prize``, as in the JSON form).  See
+    the module docstring for the meaning of each part.
     """
 
     name: str
@@ -192,120 +201,148 @@ class RoutingProblem:
         Raises
         ------
         InputError
-            Naming the offending visit/vehicle/group/mode and what to fix.
+            Naming the offending visit/vehicle/group/mode, its field and what to fix.
         """
+        n_loc = self._check_matrices()
+        if self.location_labels and len(self.location_labels) != n_loc:
+            raise InputError(
+                f"location_labels has {len(self.location_labels)} entries but the matrices have "
+                f"{n_loc} locations: give one label per location or none",
+                field="location_labels",
+            )
+        if self.budget_paid_hours is not None:
+            _finite(self.budget_paid_hours, "budget_paid_hours", "budget_paid_hours")
+            if self.budget_paid_hours < 0:
+                raise InputError(
+                    "budget_paid_hours must be >= 0 (or None for no budget)",
+                    field="budget_paid_hours",
+                )
+        group_ids = self._check_groups()
+        self._check_visits(n_loc, group_ids)
+        self._check_vehicles(n_loc)
+
+    def _check_matrices(self) -> int:
+        """Check every mode's matrix; the number of locations."""
         n_loc = None
         for mode, mat in self.travel_time_s.items():
+            where = json_path("travel_time_s", mode)
             if mat.ndim != 2 or mat.shape[0] != mat.shape[1]:
                 raise InputError(
-                    f"travel_time_s[{mode!r}] must be a square matrix, got shape {mat.shape}"
+                    f"travel_time_s[{mode!r}] must be a square matrix, got shape {mat.shape}",
+                    field=where,
                 )
             if n_loc is None:
                 n_loc = mat.shape[0]
             elif mat.shape[0] != n_loc:
                 raise InputError(
                     f"travel_time_s[{mode!r}] is {mat.shape[0]}x{mat.shape[0]} but another mode "
-                    f"is {n_loc}x{n_loc}: every mode must cover the same locations"
+                    f"is {n_loc}x{n_loc}: every mode must cover the same locations",
+                    field=where,
                 )
-            if np.isnan(mat).any():
-                raise InputError(f"travel_time_s[{mode!r}] contains NaN; use inf for unreachable")
-            if (mat < 0).any():
-                raise InputError(f"travel_time_s[{mode!r}] has negative travel times")
-            if np.isneginf(mat).any():
-                raise InputError(f"travel_time_s[{mode!r}] has -inf entries")
-        n_loc = n_loc or 0
-        if self.location_labels and len(self.location_labels) != n_loc:
-            raise InputError(
-                f"location_labels has {len(self.location_labels)} entries but the matrices have "
-                f"{n_loc} locations: give one label per location or none"
-            )
-        if self.budget_paid_hours is not None:
-            _finite(self.budget_paid_hours, "budget_paid_hours")
-            if self.budget_paid_hours < 0:
-                raise InputError("budget_paid_hours must be >= 0 (or None for no budget)")
+            for bad, problem in (
+                (np.isnan(mat), "contains NaN; use inf for unreachable"),
+                (mat < 0, "has negative travel times"),
+            ):
+                if bad.any():
+                    i, j = (int(x) for x in np.argwhere(bad)[0])
+                    raise InputError(
+                        f"travel_time_s[{mode!r}] {problem} (from location {i} to {j})",
+                        field=json_path(where, i, j),
+                    )
+        return n_loc or 0
 
+    def _check_groups(self) -> set[str]:
+        """Check the groups; their ids."""
         group_ids: set[str] = set()
-        for g in self.groups:
+        for g_i, g in enumerate(self.groups):
+            where = f"groups[{g_i}]"
             if g.group_id in group_ids:
-                raise InputError(f"group id {g.group_id!r} is used twice; group ids must be unique")
+                raise InputError(
+                    f"group id {g.group_id!r} is used twice; group ids must be unique",
+                    field=f"{where}.group_id",
+                )
             group_ids.add(g.group_id)
-            _finite(g.min_gap_s, f"group {g.group_id!r} min_gap_s")
+            _finite(g.min_gap_s, f"group {g.group_id!r} min_gap_s", f"{where}.min_gap_s")
             if g.min_gap_s < 0:
-                raise InputError(f"group {g.group_id!r}: min_gap_s must be >= 0")
-            if int(g.max_per_route) != g.max_per_route or g.max_per_route < 1:
-                raise InputError(f"group {g.group_id!r}: max_per_route must be an integer >= 1")
+                raise InputError(
+                    f"group {g.group_id!r}: min_gap_s must be >= 0, got {g.min_gap_s!r}",
+                    field=f"{where}.min_gap_s",
+                )
+            m = g.max_per_route
+            number = isinstance(m, int | float) and not isinstance(m, bool) and math.isfinite(m)
+            if not (number and int(m) == m and m >= 1):
+                raise InputError(
+                    f"group {g.group_id!r}: max_per_route must be an integer >= 1, got {m!r}",
+                    field=f"{where}.max_per_route",
+                )
+        return group_ids
 
+    def _check_visits(self, n_loc: int, group_ids: set[str]) -> None:
+        """Check every visit's location, dwell, prize, windows and group."""
         visit_ids: set[str] = set()
-        for v in self.visits:
+        for u, v in enumerate(self.visits):
+            where = f"visits[{u}]"
+            name = f"visit {v.visit_id!r}"
             if v.visit_id in visit_ids:
-                raise InputError(f"visit id {v.visit_id!r} is used twice; visit ids must be unique")
+                raise InputError(
+                    f"visit id {v.visit_id!r} is used twice; visit ids must be unique",
+                    field=f"{where}.visit_id",
+                )
             visit_ids.add(v.visit_id)
-            if not isinstance(v.location, int | np.integer) or not 0 <= v.location < n_loc:
-                raise InputError(
-                    f"visit {v.visit_id!r}: location {v.location!r} is not a matrix index "
-                    f"in 0..{n_loc - 1}"
-                )
-            _finite(v.service_s, f"visit {v.visit_id!r} service_s")
-            _finite(v.prize, f"visit {v.visit_id!r} prize")
+            _index(v.location, n_loc, f"{name}: location", f"{where}.location")
+            _finite(v.service_s, f"{name} service_s", f"{where}.service_s")
+            _finite(v.prize, f"{name} prize", f"{where}.prize")
             if v.service_s < 0:
-                raise InputError(f"visit {v.visit_id!r}: service_s must be >= 0")
-            if v.prize < 0:
-                raise InputError(f"visit {v.visit_id!r}: prize must be >= 0")
-            if not v.windows:
                 raise InputError(
-                    f"visit {v.visit_id!r} has no time window: give at least one (open, close)"
+                    f"{name}: service_s must be >= 0, got {v.service_s!r}",
+                    field=f"{where}.service_s",
                 )
-            prev_close = -math.inf
-            for w in v.windows:
-                if len(w) != 2:
-                    raise InputError(f"visit {v.visit_id!r}: window {w!r} must be (open, close)")
-                lo, hi = w
-                _finite(lo, f"visit {v.visit_id!r} window open")
-                _finite(hi, f"visit {v.visit_id!r} window close")
-                if lo > hi:
-                    raise InputError(
-                        f"visit {v.visit_id!r}: window ({lo}, {hi}) opens after it closes"
-                    )
-                if lo <= prev_close:
-                    raise InputError(
-                        f"visit {v.visit_id!r}: windows must be sorted and disjoint, "
-                        f"({lo}, {hi}) starts at or before the previous window's close {prev_close}"
-                    )
-                prev_close = hi
+            if v.prize < 0:
+                raise InputError(
+                    f"{name}: prize must be >= 0, got {v.prize!r}", field=f"{where}.prize"
+                )
+            _check_windows(v, f"{where}.windows")
             if v.group is not None and v.group not in group_ids:
                 raise InputError(
-                    f"visit {v.visit_id!r} names unknown group {v.group!r}: add the group to "
-                    f"RoutingProblem.groups or clear the visit's group"
+                    f"{name} names unknown group {v.group!r}: add the group to "
+                    f"RoutingProblem.groups or clear the visit's group",
+                    field=f"{where}.group",
                 )
 
+    def _check_vehicles(self, n_loc: int) -> None:
+        """Check every vehicle's mode, stations and shift limits."""
         vehicle_ids: set[str] = set()
-        for k in self.vehicles:
+        for k_i, k in enumerate(self.vehicles):
+            where = f"vehicles[{k_i}]"
+            name = f"vehicle {k.vehicle_id!r}"
             if k.vehicle_id in vehicle_ids:
-                raise InputError(f"vehicle id {k.vehicle_id!r} is used twice; ids must be unique")
+                raise InputError(
+                    f"vehicle id {k.vehicle_id!r} is used twice; ids must be unique",
+                    field=f"{where}.vehicle_id",
+                )
             vehicle_ids.add(k.vehicle_id)
             if k.mode not in self.travel_time_s:
                 raise InputError(
-                    f"vehicle {k.vehicle_id!r} has mode {k.mode!r} but travel_time_s only has "
-                    f"{sorted(self.travel_time_s)}: add a matrix for that mode"
+                    f"{name} has mode {k.mode!r} but travel_time_s only has "
+                    f"{sorted(self.travel_time_s)}: add a matrix for that mode",
+                    field=f"{where}.mode",
                 )
             for attr in ("start_location", "end_location"):
-                loc = getattr(k, attr)
-                if not isinstance(loc, int | np.integer) or not 0 <= loc < n_loc:
-                    raise InputError(
-                        f"vehicle {k.vehicle_id!r}: {attr} {loc!r} is not a matrix index "
-                        f"in 0..{n_loc - 1}"
-                    )
+                _index(getattr(k, attr), n_loc, f"{name}: {attr}", f"{where}.{attr}")
             for attr in ("earliest_start_s", "latest_end_s", "max_duration_s", "paid_hours"):
-                _finite(getattr(k, attr), f"vehicle {k.vehicle_id!r} {attr}")
+                _finite(getattr(k, attr), f"{name} {attr}", f"{where}.{attr}")
             if k.latest_end_s < k.earliest_start_s:
                 raise InputError(
-                    f"vehicle {k.vehicle_id!r}: latest_end_s {k.latest_end_s} is before "
-                    f"earliest_start_s {k.earliest_start_s}"
+                    f"{name}: latest_end_s {k.latest_end_s} is before "
+                    f"earliest_start_s {k.earliest_start_s}",
+                    field=f"{where}.latest_end_s",
                 )
-            if k.max_duration_s < 0 or k.paid_hours < 0:
-                raise InputError(
-                    f"vehicle {k.vehicle_id!r}: max_duration_s and paid_hours must be >= 0"
-                )
+            for attr in ("max_duration_s", "paid_hours"):
+                if getattr(k, attr) < 0:
+                    raise InputError(
+                        f"{name}: max_duration_s and paid_hours must be >= 0",
+                        field=f"{where}.{attr}",
+                    )
 
     # ------------------------------------------------------------------ helpers
     def visit_index(self) -> dict[str, int]:
@@ -364,88 +401,163 @@ class RoutingProblem:
         }
 
     @classmethod
-    def from_dict(
-        cls, data: Mapping[str, Any], *, path: str | Path | None = None
-    ) -> RoutingProblem:
-        """Build from a ``planner.routing-problem/1`` dictionary (see module docstring)."""
-        if not isinstance(data, Mapping):
-            raise InputError("a routing problem must be a JSON object", path=path)
-        if data.get("schema") != SCHEMA:
-            raise InputError(
-                f"unknown schema {data.get('schema')!r}: expected {SCHEMA!r}",
-                path=path,
-                field="schema",
-            )
+    def from_dict(cls, data: Any, *, path: str | Path | None = None) -> RoutingProblem:
+        """Build from a ``planner.routing-problem/1`` dictionary (see module docstring).
+
+        Raises
+        ------
+        InputError
+            Naming the file and the field (``visits[3].windows[0][1]``): another schema, a
+            missing key, a value of the wrong type, NaN or infinity, and every mistake
+            :meth:`validate_structure` finds.
+        """
+        root = JsonValue(data, Path(path) if path is not None else None, "", "routing problem")
+        schema = root.obj().get("schema")
+        if schema.value != SCHEMA:
+            raise schema.error(f"unknown schema {show(schema.value)}: expected {SCHEMA!r}")
+        budget = root.get("budget_paid_hours").optional()
+        name = root.get("name", "").text()
+        mats = {mode: _matrix(m) for mode, m in root["travel_time_s"].entries()}
+        groups = tuple(_group(g) for g in root.get("groups", []).items())
+        vehicles = tuple(_vehicle(k) for k in root.get("vehicles", []).items())
+        visits = tuple(_visit(v) for v in root.get("visits", []).items())
+        labels = tuple(s.text() for s in root.get("location_labels", []).items())
         try:
-            mats = {}
-            for mode, rows in data["travel_time_s"].items():
-                mats[mode] = np.array(
-                    [[math.inf if x is None else float(x) for x in row] for row in rows],
-                    dtype=np.float64,
-                ).reshape(len(rows), -1 if rows else 0)
-            groups = tuple(
-                Group(str(g["group_id"]), float(g["min_gap_s"]), int(g.get("max_per_route", 1)))
-                for g in data.get("groups", [])
-            )
-            vehicles = tuple(
-                Vehicle(
-                    vehicle_id=str(k["vehicle_id"]),
-                    mode=str(k["mode"]),
-                    start_location=int(k["start_location"]),
-                    end_location=int(k["end_location"]),
-                    earliest_start_s=float(k["earliest_start_s"]),
-                    latest_end_s=float(k["latest_end_s"]),
-                    max_duration_s=float(k["max_duration_s"]),
-                    paid_hours=float(k.get("paid_hours", 0.0)),
-                )
-                for k in data.get("vehicles", [])
-            )
-            visits = tuple(
-                Visit(
-                    visit_id=str(v["visit_id"]),
-                    location=int(v["location"]),
-                    service_s=float(v["service_s"]),
-                    windows=tuple((float(lo), float(hi)) for lo, hi in v["windows"]),
-                    prize=float(v["prize"]),
-                    required=bool(v.get("required", False)),
-                    group=None if v.get("group") is None else str(v["group"]),
-                )
-                for v in data.get("visits", [])
-            )
-            budget = data.get("budget_paid_hours")
             return cls(
-                name=str(data.get("name", "")),
+                name=name,
                 visits=visits,
                 vehicles=vehicles,
                 groups=groups,
                 travel_time_s=mats,
-                budget_paid_hours=None if budget is None else float(budget),
-                location_labels=tuple(str(s) for s in data.get("location_labels", [])),
+                budget_paid_hours=None if budget is None else budget.number(),
+                location_labels=labels,
             )
         except InputError as exc:
-            raise InputError(exc.detail, path=path, field=exc.field) from exc
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"malformed routing problem: {exc!r}", path=path) from exc
+            raise InputError(exc.detail, path=path, field=exc.field) from None
 
     def to_json(self, path: str | Path) -> None:
         """Write as ``planner.routing-problem/1`` JSON, atomically."""
-        from planner.common import atomic_write_bytes
-
         payload = json.dumps(self.to_dict(), allow_nan=False, indent=None, separators=(",", ":"))
         atomic_write_bytes(path, payload.encode("utf-8"))
 
     @classmethod
     def from_json(cls, path: str | Path) -> RoutingProblem:
-        """Read a ``planner.routing-problem/1`` JSON file."""
+        """Read a ``planner.routing-problem/1`` JSON file.
+
+        Raises
+        ------
+        InputError
+            Naming the file: missing, a folder, not UTF-8 (see
+            :func:`planner.common.read_text`), not JSON, or not a routing problem
+            (:meth:`from_dict`, which names the field too).
+        """
+        return cls.from_dict(load_json(path, what="routing problem").value, path=path)
+
+
+def _index(value: object, n_loc: int, what: str, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 0 <= value < n_loc:
+        raise InputError(f"{what} {value!r} is not a matrix index in 0..{n_loc - 1}", field=where)
+
+
+def _check_windows(v: Visit, where: str) -> None:
+    """Check that a visit's windows are (open, close) pairs, sorted and disjoint."""
+    name = f"visit {v.visit_id!r}"
+    if not v.windows:
+        raise InputError(f"{name} has no time window: give at least one (open, close)", field=where)
+    prev_close = -math.inf
+    for w_i, w in enumerate(v.windows):
+        at = f"{where}[{w_i}]"
+        if len(w) != 2:
+            raise InputError(f"{name}: window {w!r} must be (open, close)", field=at)
+        lo, hi = w
+        _finite(lo, f"{name} window open", f"{at}[0]")
+        _finite(hi, f"{name} window close", f"{at}[1]")
+        if lo > hi:
+            raise InputError(f"{name}: window ({lo}, {hi}) opens after it closes", field=at)
+        if lo <= prev_close:
+            raise InputError(
+                f"{name}: windows must be sorted and disjoint, ({lo}, {hi}) starts at or "
+                f"before the previous window's close {prev_close}",
+                field=at,
+            )
+        prev_close = hi
+
+
+# ---------------------------------------------------------------------- JSON readers
+_JSON_NUMBERS = (int, float)
+
+
+def _matrix(v: JsonValue) -> np.ndarray:
+    """A square travel-time matrix: numbers >= 0, ``null`` for unreachable."""
+    rows = v.items()
+    n = len(rows)
+    out = np.empty((n, n), dtype=np.float64)
+    for i, row in enumerate(rows):
+        cells = row.value
+        if not isinstance(cells, list) or len(cells) != n:
+            raise row.error(
+                f"must be a list of {n} travel times (the matrix has one row and one column "
+                f"per location), got {show(cells)}"
+            )
+        # Checked row by row in bulk: a week's matrix holds millions of entries.
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read routing problem: {exc}", path=path) from exc
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON: {exc}", path=path) from exc
-        return cls.from_dict(data, path=path)
+            if not all(x is None or type(x) in _JSON_NUMBERS for x in cells):
+                raise TypeError
+            out[i] = [math.inf if x is None else x for x in cells]
+        except (TypeError, OverflowError):
+            _bad_cell(row)
+        if np.isnan(out[i]).any() or np.isinf(out[i]).sum() != cells.count(None):
+            _bad_cell(row)
+    return out
+
+
+def _bad_cell(row: JsonValue) -> None:
+    """Raise the error for the first entry of a matrix row that is not a travel time."""
+    for cell in row.items():
+        if cell.value is None:
+            continue
+        if isinstance(cell.value, float) and math.isinf(cell.value):
+            raise cell.error(f"{show(cell.value)} is not a travel time; write null for unreachable")
+        cell.number()
+    raise row.error("is not a list of travel times")  # pragma: no cover - found above
+
+
+def _group(v: JsonValue) -> Group:
+    return Group(
+        group_id=v["group_id"].text(),
+        min_gap_s=v["min_gap_s"].number(),
+        max_per_route=v.get("max_per_route", 1).whole(),
+    )
+
+
+def _vehicle(v: JsonValue) -> Vehicle:
+    return Vehicle(
+        vehicle_id=v["vehicle_id"].text(),
+        mode=v["mode"].text(),
+        start_location=v["start_location"].whole(),
+        end_location=v["end_location"].whole(),
+        earliest_start_s=v["earliest_start_s"].number(),
+        latest_end_s=v["latest_end_s"].number(),
+        max_duration_s=v["max_duration_s"].number(),
+        paid_hours=v.get("paid_hours", 0.0).number(),
+    )
+
+
+def _visit(v: JsonValue) -> Visit:
+    group = v.get("group").optional()
+    windows = []
+    for w in v["windows"].items():
+        lo, hi = w.items(length=2)
+        windows.append((lo.number(), hi.number()))
+    return Visit(
+        visit_id=v["visit_id"].text(),
+        location=v["location"].whole(),
+        service_s=v["service_s"].number(),
+        windows=tuple(windows),
+        prize=v["prize"].number(),
+        required=v.get("required", False).flag(),
+        group=None if group is None else group.text(),
+    )
 
 
 # ---------------------------------------------------------------------- benchmark readers

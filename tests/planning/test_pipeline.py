@@ -96,7 +96,7 @@ def test_demand_command(tmp_path: Path) -> None:
 def test_demo_command(tmp_path: Path) -> None:
     """`planner demo` runs on the built-in data with no download."""
     result = CliRunner().invoke(
-        cli, ["demo", "--out", str(tmp_path), "--cache-dir", str(tmp_path / "c")]
+        cli, ["demo", "--out", str(tmp_path / "run"), "--cache-dir", str(tmp_path / "c")]
     )
     assert result.exit_code == 0, result.output
     assert "Northshire Police (demo)" in result.output

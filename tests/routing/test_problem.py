@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from planner.routing.problem import (
     read_toptw,
     toptw_decimals,
 )
+from planner.routing.solver import Route, Solution, Stop
 
 BENCH = Path(__file__).resolve().parents[3] / "shared" / "bench"  # beside the project
 needs_bench = pytest.mark.skipif(not BENCH.exists(), reason="shared benchmarks not present")
@@ -109,6 +111,110 @@ def test_json_rejects_unknown_schema_and_bad_files(tmp_path):
                                 "visits": [{"visit_id": "x"}]}))  # fmt: skip
     with pytest.raises(InputError, match=str(path.name)):
         RoutingProblem.from_json(path)
+
+
+_DROP = object()
+
+
+def _doc_with(keys: tuple, value: object) -> dict:
+    doc = small_problem().to_dict()
+    target = doc
+    for key in keys[:-1]:
+        target = target[key]
+    if value is _DROP:
+        del target[keys[-1]]
+    else:
+        target[keys[-1]] = value
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("keys", "value", "field", "needle"),
+    [
+        (("visits", 0, "prize"), -1.0, "visits[0].prize", "visit 'a': prize must be >= 0"),
+        (("visits", 0, "prize"), math.nan, "visits[0].prize", "NaN is not a number"),
+        (("visits", 1, "windows", 0, 1), math.nan, "visits[1].windows[0][1]", "NaN is not"),
+        (("visits", 0, "windows", 1), [3000.0, 2000.0], "visits[0].windows[1]", "opens after"),
+        (("visits", 0, "service_s"), "300", "visits[0].service_s", "must be a number"),
+        (("visits", 0, "location"), 1.0, "visits[0].location", "whole number"),
+        (("visits", 0, "location"), 9, "visits[0].location", "not a matrix index"),
+        (("visits", 0, "required"), "no", "visits[0].required", "true or false"),
+        (("visits", 0, "group"), "zz", "visits[0].group", "unknown group"),
+        (("visits", 1, "visit_id"), _DROP, "visits[1].visit_id", "missing"),
+        (("vehicles", 0, "latest_end_s"), math.inf, "vehicles[0].latest_end_s", "not finite"),
+        (("vehicles", 0, "mode"), "bike", "vehicles[0].mode", "add a matrix"),
+        (("groups", 0, "max_per_route"), 0, "groups[0].max_per_route", "integer >= 1"),
+        (("travel_time_s", "car", 1, 2), math.inf, "travel_time_s.car[1][2]", "write null"),
+        (("travel_time_s", "car", 1, 2), -3.0, "travel_time_s.car[1][2]", "negative"),
+        (("travel_time_s", "car", 1, 2), "30", "travel_time_s.car[1][2]", "must be a number"),
+        (("travel_time_s", "car", 1), [0.0], "travel_time_s.car[1]", "list of 3 travel"),
+        (("travel_time_s", "foot"), [[0.0]], "travel_time_s.foot", "same locations"),
+        (("budget_paid_hours",), math.nan, "budget_paid_hours", "NaN is not a number"),
+        (("location_labels",), ["x"], "location_labels", "one label per location"),
+        (("schema",), None, "schema", "unknown schema"),
+    ],
+)
+def test_json_errors_name_file_and_field(tmp_path, keys, value, field, needle):
+    """Every mistake in a problem file is one line naming the file and the JSON path."""
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(_doc_with(keys, value)), encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(needle)) as exc:
+        RoutingProblem.from_json(path)
+    assert exc.value.path == path and exc.value.field == field
+    assert str(path) in str(exc.value) and "\n" not in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (b"[]", "one JSON object"),
+        (b"3.5", "one JSON object"),
+        ("{}".encode("utf-16"), "UTF-16"),
+        (json.dumps({"name": "Caf\u00e9"}, ensure_ascii=False).encode("cp1252"), "Windows-1252"),
+        (b"[" * 50_000, "nested too deeply"),
+        (b"9" * 5000, "thousands of digits"),
+    ],
+)
+def test_json_files_that_are_not_problems(tmp_path, data, needle):
+    """Other JSON values, other encodings and pathological JSON: one error naming the file."""
+    path = tmp_path / "problem.json"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=needle) as exc:
+        RoutingProblem.from_json(path)
+    assert str(path) in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_json_byte_order_mark_and_folder(tmp_path):
+    """A UTF-8 byte order mark is fine; a folder is refused, naming the file inside it."""
+    path = tmp_path / "in" / "problem.json"
+    small_problem().to_json(path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert RoutingProblem.from_json(path).visits == small_problem().visits
+    with pytest.raises(InputError, match="is a folder.*problem.json"):
+        RoutingProblem.from_json(path.parent)
+
+
+def _solution() -> Solution:
+    route = Route("car1", (Stop("a", 60.0, 60.0, 360.0),), 0.0, 420.0)
+    return Solution("small", 3, (route,), ("b",), 2.5, 120.0, 0.5, "ok", iterations=7)
+
+
+def test_solution_json_round_trip_and_errors(tmp_path):
+    """Solutions read back equal; wrong values are named by file and field."""
+    sol = _solution()
+    path = tmp_path / "solution.json"
+    path.write_text(json.dumps(sol.to_dict()), encoding="utf-8")
+    assert Solution.from_json(path) == sol
+    doc = sol.to_dict()
+    doc["routes"][0]["stops"][0][2] = math.nan
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputError, match="NaN is not a number") as exc:
+        Solution.from_json(path)
+    assert exc.value.field == "routes[0].stops[0][2]" and str(path) in str(exc.value)
+    for bad, field in (([], None), ({**sol.to_dict(), "seed": "3"}, "seed")):
+        with pytest.raises(InputError) as exc:
+            Solution.from_dict(bad, path=path)
+        assert exc.value.field == field
 
 
 @needs_bench

@@ -9,7 +9,7 @@ group rules (the numba insertion kernel).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -35,10 +35,14 @@ def recreate(
     noise: float,
     alpha: float,
     exclude: Sequence[int] = (),
+    out_of_time: Callable[[], bool] | None = None,
 ) -> None:
     """Greedy insertion of unserved visits by (noisy) prize^alpha / time-shift ratio.
 
-    Visits in ``exclude`` are left out (the caller inserts them in a second pass).
+    Visits in ``exclude`` are left out (the caller inserts them in a second pass).  Once
+    ``out_of_time()`` is true no more optional visits are inserted (required ones still are,
+    or the plan would be infeasible): with a thousand visits on long routes a full pass takes
+    minutes, and a wall-clock limit must stop it.
     """
     i = st.inst
     ok_u = (st.route_of < 0) & i.allowed.any(axis=1)
@@ -66,6 +70,8 @@ def recreate(
         score = np.where(ok, pz / (np.maximum(bd, 1).astype(np.float64) + 1.0), -np.inf)
         score = np.where(ok & req, np.inf, score)
         ci = int(np.argmax(score))
+        if out_of_time is not None and not req[ci] and out_of_time():
+            return
         u = int(cand[ci])
         r = int(best_r[ci])
         p = int(P[ci, r])

@@ -18,7 +18,10 @@ the same problem, seed, stop, params, ``previous`` and OR-Tools version, on any 
 With :class:`.stop.MaxRuntime` the search ends when the clock says so (status
 ``"time_capped"``) and OR-Tools' calls get what is left of the time, so the plan may differ
 between runs.  The clock starts after a once-per-process warm-up (:func:`_warm_up`), so
-numba's compilation is not charged to the first solve.
+numba's compilation is not charged to the first solve.  The limit is a hard stop: greedy
+insertion (the first plan's and each iteration's) checks the clock before each optional visit
+and the first OR-Tools descent is skipped once the time is up, so a week of a thousand visits
+to one site cannot run for a minute past a 3 s limit; the plan is the best so far.
 """
 
 from __future__ import annotations
@@ -156,6 +159,7 @@ class _Search:
         self.rng = rng
         self.model = None if use_sub(inst.n, inst.nv, params) else OrModel(inst)
         self.iterations = 0
+        self.out_of_time = _clock_check(stop)
 
     def run(self, problem: RoutingProblem, previous: Solution | None, report: _Report) -> State:
         """The best plan found: from the start plan, iterate until the criterion fires."""
@@ -180,16 +184,18 @@ class _Search:
 
     def start(self, problem: RoutingProblem, previous: Solution | None) -> State:
         """Previous plan (if any) then greedy insertion, then an OR-Tools descent."""
-        alpha = self.params.insert_alpha
+        alpha, late = self.params.insert_alpha, self.out_of_time
         cur = State(self.inst)
         if previous is not None:
             _from_previous(cur, problem, previous)
-        recreate(cur, None, 0.0, alpha)
+        recreate(cur, None, 0.0, alpha, out_of_time=late)
         cur.repair()
-        imp = self.model.improve(cur, self.stop.remaining_s()) if self.model is not None else None
+        imp = None
+        if self.model is not None and not (late is not None and late()):
+            imp = self.model.improve(cur, self.stop.remaining_s())
         if imp is not None:
             imp.repair()
-            recreate(imp, None, 0.0, alpha)
+            recreate(imp, None, 0.0, alpha, out_of_time=late)
             if imp.key() >= cur.key():
                 cur = imp
         return cur
@@ -203,8 +209,9 @@ class _Search:
         # return to the places they left and the ruin would change nothing.  Required ones
         # go back first, before others can take their time.
         exclude = [u for u in removed if not self.inst.required[u]]
-        recreate(cand, rng, p.ruin_noise, p.insert_alpha, exclude=exclude)
-        recreate(cand, rng, p.ruin_noise, p.insert_alpha)
+        late = self.out_of_time
+        recreate(cand, rng, p.ruin_noise, p.insert_alpha, exclude=exclude, out_of_time=late)
+        recreate(cand, rng, p.ruin_noise, p.insert_alpha, out_of_time=late)
         cand.repair()
         left_s = self.stop.remaining_s()
         if self.model is None:
@@ -214,9 +221,24 @@ class _Search:
             imp = self.model.improve(cand, left_s)
         if imp is not None:
             imp.repair()
-            recreate(imp, rng, p.polish_noise, p.insert_alpha)
+            recreate(imp, rng, p.polish_noise, p.insert_alpha, out_of_time=late)
             cand = imp if imp.key() >= cand.key() else cand
         return cand
+
+
+def _clock_check(stop: StoppingCriterion) -> Callable[[], bool] | None:
+    """A test of whether the wall-clock limit has passed; ``None`` without one.
+
+    Without a clock nothing may depend on the time, so iteration stops stay reproducible.
+    """
+    if stop.runtime_limit_s() is None:
+        return None
+
+    def out_of_time() -> bool:
+        left = stop.remaining_s()
+        return left is not None and left <= 0.0
+
+    return out_of_time
 
 
 def _from_previous(st: State, problem: RoutingProblem, previous: Solution) -> None:

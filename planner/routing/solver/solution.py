@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from planner.errors import InputError
+from planner.routing.jsondoc import JsonValue, load_json, show
 
 SCHEMA = "planner.routing-solution/1"
 
@@ -99,39 +100,58 @@ class Solution:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Solution:
+    def from_dict(cls, data: Any, *, path: str | Path | None = None) -> Solution:
         """Inverse of :meth:`to_dict`.
 
         Files written before ``stop``/``stopped_by`` existed read with them empty; their
         ``objective`` (always equal to ``total_prize``) is ignored.
+
+        Raises
+        ------
+        InputError
+            Naming the file (``path``, if given) and the field (``routes[2].stops[0][1]``):
+            another schema, a missing key, a value of the wrong type, NaN or infinity.
         """
-        if data.get("schema") != SCHEMA:
-            raise InputError(f"unknown solution schema {data.get('schema')!r}")
-        try:
-            routes = tuple(
-                Route(
-                    vehicle_id=str(r["vehicle_id"]),
-                    stops=tuple(
-                        Stop(str(s[0]), float(s[1]), float(s[2]), float(s[3])) for s in r["stops"]
-                    ),
-                    leave_s=float(r["leave_s"]),
-                    return_s=float(r["return_s"]),
-                )
-                for r in data["routes"]
-            )
-            return cls(
-                problem_name=str(data["problem_name"]),
-                seed=int(data["seed"]),
-                routes=routes,
-                unserved=tuple(str(u) for u in data["unserved"]),
-                total_prize=float(data["total_prize"]),
-                travel_s=float(data["travel_s"]),
-                solve_time_s=float(data["solve_time_s"]),
-                status=str(data["status"]),
-                strategy=str(data.get("strategy", "best")),
-                iterations=int(data.get("iterations", 0)),
-                stop=str(data.get("stop", "")),
-                stopped_by=str(data.get("stopped_by", "")),
-            )
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise InputError(f"malformed solution: {exc!r}") from exc
+        root = JsonValue(data, Path(path) if path is not None else None, "", "solution").obj()
+        schema = root.get("schema")
+        if schema.value != SCHEMA:
+            raise schema.error(f"unknown solution schema {show(schema.value)}: expected {SCHEMA!r}")
+        return cls(
+            problem_name=root["problem_name"].text(),
+            seed=root["seed"].whole(),
+            routes=tuple(_route(r) for r in root["routes"].items()),
+            unserved=tuple(u.text() for u in root["unserved"].items()),
+            total_prize=root["total_prize"].number(),
+            travel_s=root["travel_s"].number(),
+            solve_time_s=root["solve_time_s"].number(),
+            status=root["status"].text(),
+            strategy=root.get("strategy", "best").text(),
+            iterations=root.get("iterations", 0).whole(),
+            stop=root.get("stop", "").text(),
+            stopped_by=root.get("stopped_by", "").text(),
+        )
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> Solution:
+        """Read a solution written as JSON (``planner solve --out``).
+
+        Raises
+        ------
+        InputError
+            Naming the file: missing, a folder, not UTF-8 (see
+            :func:`planner.common.read_text`), not JSON, or not a solution (:meth:`from_dict`).
+        """
+        return cls.from_dict(load_json(path, what="solution").value, path=path)
+
+
+def _route(v: JsonValue) -> Route:
+    stops = []
+    for s in v["stops"].items():
+        visit_id, arrival, start, departure = s.items(length=4)
+        stops.append(Stop(visit_id.text(), arrival.number(), start.number(), departure.number()))
+    return Route(
+        vehicle_id=v["vehicle_id"].text(),
+        stops=tuple(stops),
+        leave_s=v["leave_s"].number(),
+        return_s=v["return_s"].number(),
+    )
