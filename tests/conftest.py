@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,18 @@ def shared_file(name: str) -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _planner_loggers_enabled() -> None:
+    """Undo ``logging.config.dictConfig`` calls by libraries (dask, import-linter).
+
+    They disable every logger that already exists, which would hide the planner's
+    warnings from ``caplog`` depending on which tests ran first.
+    """
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if name.startswith("planner") and isinstance(logger, logging.Logger):
+            logger.disabled = False
 
 
 @pytest.fixture(scope="session")
