@@ -7,6 +7,8 @@ keeps its traceback.
 from __future__ import annotations
 
 import logging
+import math
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,18 +23,86 @@ if TYPE_CHECKING:
     from planner.roads.network import RoadNetwork
 
 from planner.batch.forces import slug
-from planner.common import DEFAULT_BUFFER_M, DEFAULT_MAX_SNAP_M
+from planner.common import (
+    DEFAULT_BUFFER_M,
+    DEFAULT_MAX_SNAP_M,
+    PLAIN_NUMBER_RE,
+    check_not_input,
+    guard_inputs,
+    output_path_problem,
+)
 from planner.errors import PlannerError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CACHE = Path(".planner-cache")
+#: Every file ``planner demand`` writes into its --out folder (checked against the files
+#: ``WeekInputs.write`` writes by tests/test_cli.py), so that none overwrites an input.
+DEMAND_FILES = (
+    "demand_by_kind.csv",
+    "visits.csv",
+    "rejects.csv",
+    "unit_shifts.csv",
+    "hotspots.csv",
+    "crime_rejects.csv",
+)
+
+
+class FiniteNumber(click.ParamType):
+    """A float option that is a plain decimal number: ``nan``, ``inf``, ``1e999`` are refused.
+
+    ``float()`` takes them (and ``1_000`` and other scripts' digits), and a NaN buffer or snap
+    distance would silently compare false everywhere downstream.
+    """
+
+    name = "number"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        """The option's value as a finite float."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            number = float(value)  # a default, or a value given from Python
+        elif PLAIN_NUMBER_RE.fullmatch(str(value).strip()):
+            number = float(str(value))
+            if math.isinf(number):
+                self.fail(f"{value!r} is too large; give a finite decimal number", param, ctx)
+        else:
+            number = math.nan
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number; give a decimal number such as 500", param, ctx)
+        return number
+
+
+class OutputPath(click.Path):
+    """An output file or folder option, checked before any work (see ``output_path_problem``).
+
+    A folder given where a file is written, a file where a folder is, or a path under a file is
+    one clean usage error naming the option and the path.
+    """
+
+    def __init__(self, *, folder: bool) -> None:
+        super().__init__(path_type=Path)
+        self.folder = folder
+
+    def convert(
+        self,
+        value: str | os.PathLike[str],
+        param: click.Parameter | None,
+        ctx: click.Context | None,
+    ) -> Path:
+        """The path, if an output can be written there."""
+        path = Path(os.fsdecode(super().convert(value, param, ctx)))
+        problem = output_path_problem(path, folder=self.folder)
+        if problem is not None:
+            self.fail(f"{path}: {problem}", param, ctx)
+        return path
 
 
 #: The network cache folder option, shared by every command that loads a network.
 cache_dir_option = click.option(
     "--cache-dir",
-    type=click.Path(path_type=Path),
+    type=OutputPath(folder=True),
     default=DEFAULT_CACHE,
     show_default=True,
     help="Normalised network cache.",
@@ -68,7 +138,9 @@ class PlannerGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         """Run the command."""
         try:
-            return super().invoke(ctx)
+            # No command writes over a file it read (see planner.common.guard_inputs).
+            with guard_inputs():
+                return super().invoke(ctx)
         except PlannerError as exc:
             log.debug("planner error", exc_info=True)
             raise PlannerFailure(str(exc)) from exc
@@ -113,7 +185,7 @@ _source_options = [
     ),
     click.option(
         "--buffer-m",
-        type=float,
+        type=FiniteNumber(),
         default=DEFAULT_BUFFER_M,
         show_default=True,
         help="Margin kept around the boundary.",
@@ -143,7 +215,7 @@ def _load(
 @cli.command()
 @source_options
 @click.option(
-    "--save", type=click.Path(path_type=Path), help="Also save the normalised network (.npz)."
+    "--save", type=OutputPath(folder=False), help="Also save the normalised network (.npz)."
 )
 def network(
     source: Path,
@@ -156,6 +228,8 @@ def network(
     """Load and normalise a road network (PBF, OSM XML, Overpass JSON, GraphML or .npz)."""
     from planner.roads.cache import write_network
 
+    if save is not None:
+        check_not_input(save, [source, boundary], option="--save")
     net = _load(source, boundary, boundary_name, buffer_m, cache_dir)
     click.echo(net.summary())
     if save is not None:
@@ -181,7 +255,7 @@ def network(
 )
 @click.option(
     "--max-snap-m",
-    type=float,
+    type=FiniteNumber(),
     default=DEFAULT_MAX_SNAP_M,
     show_default=True,
     help="Farthest a site may be from a road.",
@@ -189,7 +263,7 @@ def network(
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path),
+    type=OutputPath(folder=True),
     default=Path("out/matrix"),
     show_default=True,
 )
@@ -231,7 +305,7 @@ def matrix(
     "--out",
     "out_path",
     required=True,
-    type=click.Path(path_type=Path),
+    type=OutputPath(folder=False),
     help="Output .osm.pbf, .osm or .osm.bz2.",
 )
 def synth(profile: str, nodes: int, seed: int, name: str, out_path: Path) -> None:
@@ -254,7 +328,7 @@ def synth(profile: str, nodes: int, seed: int, name: str, out_path: Path) -> Non
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path),
+    type=OutputPath(folder=True),
     help="Output folder [default: out/<force>/<week>/demand].",
 )
 @cache_dir_option
@@ -265,6 +339,8 @@ def demand(config_path: Path, out_dir: Path | None, cache_dir: Path) -> None:
     config = load_config(config_path)
     inputs = _prepare(config, cache_dir)
     out = out_dir or Path("out") / slug(config.name) / config.week.label / "demand"
+    for name in DEMAND_FILES:  # every input is read by now
+        check_not_input(out / name, option="--out", given=out)
     files = inputs.write(out)
     click.echo(inputs.summary())
     click.echo("")
@@ -331,7 +407,7 @@ def _plan_job(
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path),
+    type=OutputPath(folder=True),
     help="Run folder [default: out/<force>/<week>/plan]; replaced whole if it holds a run.",
 )
 @click.option(
@@ -341,12 +417,14 @@ def _plan_job(
 )
 @click.option(
     "--avoid-min",
-    type=float,
+    type=FiniteNumber(),
     default=60.0,
     show_default=True,
     help="How far from last week's visit times, minutes.",
 )
-@click.option("--time-limit", type=float, help="Solver time limit, s [default: the config's].")
+@click.option(
+    "--time-limit", type=FiniteNumber(), help="Solver time limit, s [default: the config's]."
+)
 @click.option(
     "--iterations",
     type=click.IntRange(min=1),
@@ -395,10 +473,12 @@ def plan(
 
 @cli.command()
 @click.option(
-    "--out", "out_dir", type=click.Path(path_type=Path), default=Path("out/demo"), show_default=True
+    "--out", "out_dir", type=OutputPath(folder=True), default=Path("out/demo"), show_default=True
 )
 @cache_dir_option
-@click.option("--time-limit", type=float, help="Solver time limit, s [default: the config's].")
+@click.option(
+    "--time-limit", type=FiniteNumber(), help="Solver time limit, s [default: the config's]."
+)
 @click.option(
     "--iterations",
     type=click.IntRange(min=1),
@@ -420,7 +500,7 @@ def demo(out_dir: Path, cache_dir: Path, time_limit: float | None, iterations: i
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path),
+    type=OutputPath(folder=True),
     default=Path("out/batch"),
     show_default=True,
 )
@@ -432,7 +512,9 @@ def demo(out_dir: Path, cache_dir: Path, time_limit: float | None, iterations: i
     "--scheduler", help="Dask scheduler address (tcp://host:8786): run on that cluster instead."
 )
 @click.option(
-    "--time-limit", type=float, help="Solver time limit per area, s [default: each config's]."
+    "--time-limit",
+    type=FiniteNumber(),
+    help="Solver time limit per area, s [default: each config's].",
 )
 @click.option(
     "--iterations",
@@ -484,7 +566,7 @@ def batch(
 @cli.command()
 @click.argument("boundary", type=click.Path(path_type=Path))
 @click.option(
-    "--out", "out_dir", type=click.Path(path_type=Path), default=Path("configs"), show_default=True
+    "--out", "out_dir", type=OutputPath(folder=True), default=Path("configs"), show_default=True
 )
 @click.option("--week", required=True, help="ISO week to plan, e.g. 2026-W49.")
 @click.option(
@@ -501,7 +583,9 @@ def configs(boundary: Path, out_dir: Path, week: str, name_field: str) -> None:
 @cli.command()
 @click.argument("problem_path", metavar="PROBLEM.json", type=click.Path(path_type=Path))
 @click.option(
-    "--time-limit", type=float, help="Solver time limit, s [default: 10 unless --iterations]."
+    "--time-limit",
+    type=FiniteNumber(),
+    help="Solver time limit, s [default: 10 unless --iterations].",
 )
 @click.option(
     "--iterations",
@@ -510,7 +594,7 @@ def configs(boundary: Path, out_dir: Path, week: str, name_field: str) -> None:
 )
 @click.option("--seed", type=int, required=True, help="Random seed (always explicit).")
 @click.option(
-    "--out", "out_path", type=click.Path(path_type=Path), help="Write the solution as JSON."
+    "--out", "out_path", type=OutputPath(folder=False), help="Write the solution as JSON."
 )
 def solve(
     problem_path: Path,
@@ -529,6 +613,8 @@ def solve(
     from planner.routing.solver import solve as solve_problem
     from planner.routing.validate import assert_valid
 
+    if out_path is not None:
+        check_not_input(out_path, [problem_path], option="--out")
     problem = RoutingProblem.from_json(problem_path)
     stop: StoppingCriterion
     if iterations is None:

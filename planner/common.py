@@ -10,8 +10,11 @@ rename, so a crash never leaves a half-written file), and the reading of every i
 from __future__ import annotations
 
 import codecs
+import contextlib
+import contextvars
 import csv
 import functools
+import hashlib
 import io
 import logging
 import math
@@ -19,13 +22,13 @@ import numbers
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pyproj
 
-from planner.errors import InputError
+from planner.errors import InputError, OutputError
 
 log = logging.getLogger(__name__)
 
@@ -62,25 +65,249 @@ def to_wgs84() -> pyproj.Transformer:
 
 
 def atomic_write_bytes(path: str | Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` via a temporary file and an atomic rename."""
+    """Write ``payload`` to ``path`` via a temporary file and an atomic rename.
+
+    Raises
+    ------
+    OutputError
+        Naming the file, instead of a bare :class:`OSError`: ``path`` is one of the command's
+        input files (see :func:`guard_inputs`), a folder, or under a file; its name is too
+        long; the disk is full... Nothing is left behind then.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _refuse_input(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Again now that the folders exist: "new/../visits.csv" is visits.csv only now.
+        _refuse_input(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except (OSError, ValueError) as exc:  # ValueError: a NUL character in the path
+        if isinstance(exc, OutputError):
+            raise
+        raise _write_error(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise _write_error(path, exc) from exc
         raise
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Write UTF-8 ``text`` to ``path`` atomically (see :func:`atomic_write_bytes`)."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _refuse_input(path: Path) -> None:
+    overwritten = input_overwritten(path)
+    if overwritten is not None:
+        raise OutputError(
+            f"{path}: is an input file of this command{_also(path, overwritten)}; the planner "
+            "never writes over its inputs: choose another output path"
+        )
+
+
+def _also(path: str | Path, source: str | Path) -> str:
+    """`` (as SOURCE)`` when the input was read under another name than ``path``."""
+    return "" if os.path.abspath(path) == os.path.abspath(source) else f" (as {source})"
+
+
+def _write_error(path: Path, exc: OSError | ValueError) -> OutputError:
+    """The one-line error for a failed write of ``path``."""
+    problem = output_path_problem(path, folder=False)
+    if problem is not None:
+        return OutputError(f"{path}: {problem}")
+    reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+    return OutputError(f"{path}: cannot be written ({reason}); choose another output path")
+
+
+#: Longest file or folder name (bytes) on the usual file systems (ext4, APFS, NTFS).
+MAX_NAME_BYTES = 255
+#: Longest readable part of a file or folder name made from input text (route ids, force and
+#: area names), in characters; with the hash, a name stays far below :data:`MAX_NAME_BYTES`.
+MAX_SLUG_CHARS = 60
+#: Hex digits of the text's SHA-256 in such a name.
+NAME_HASH_CHARS = 8
+
+
+def bounded_name(slug: str, text: str, *, fallback: str, always_hash: bool = True) -> str:
+    """A file or folder name made from input text: bounded in length and unique per text.
+
+    Parameters
+    ----------
+    slug
+        A file-name-safe form of ``text`` (no ``/``, no leading dot), as readable as may be.
+    text
+        The input text itself (a route id, a force name).
+    fallback
+        The readable part when ``slug`` is empty (``text`` was all punctuation).
+    always_hash
+        Add the hash whatever the length. Without it (a default output folder a person types),
+        a slug that fits in :data:`MAX_SLUG_CHARS` is the name as it is, and the hash is added
+        only when the slug is cut or empty.
+
+    Returns
+    -------
+    str
+        ``slug`` cut to :data:`MAX_SLUG_CHARS` characters (and 120 bytes: a name beside which
+        the planner's temporary ``.NAME.tmp-XXXXXXXX`` still fits), then ``-`` and the first
+        :data:`NAME_HASH_CHARS` hex digits of ``text``'s SHA-256: texts that slug alike or are
+        too long for a file name still get a name each.
+    """
+    readable = slug[:MAX_SLUG_CHARS]
+    while len(os.fsencode(readable)) > 2 * MAX_SLUG_CHARS:
+        readable = readable[:-1]
+    readable = readable.strip("._- ") or fallback
+    if not always_hash and readable == slug and slug:
+        return slug
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{readable}-{digest[:NAME_HASH_CHARS]}"
+
+
+def output_path_problem(path: str | Path, *, folder: bool) -> str | None:
+    """Why ``path`` cannot be written as an output file (or folder), or ``None`` if it can.
+
+    Checked before a command does any work, so that a mistyped ``--out`` is one clean line:
+    a folder where a file is to be written, a file where a folder is, a path under a file
+    (``sites.csv/run``), a name longer than :data:`MAX_NAME_BYTES`, a path that is no path.
+    A missing path is fine: it is made.
+
+    Parameters
+    ----------
+    path
+        The output file or folder.
+    folder
+        Whether a folder is to be written there (else a file).
+    """
+    path = Path(path)
+    if "\0" in str(path):
+        return "is not a usable path (it holds a NUL character)"
+    try:
+        too_long = [p for p in path.parts if len(os.fsencode(p)) > MAX_NAME_BYTES]
+        if too_long:
+            return (
+                f"the name {too_long[0][:40]!r}... is longer than the file system allows "
+                f"({MAX_NAME_BYTES} bytes); choose a shorter name"
+            )
+        if path.is_dir():
+            return None if folder else "is a folder; give the path of a file to write inside it"
+        if path.exists():
+            return (
+                "is a file, not a folder; give a folder (a missing one is made)" if folder else None
+            )
+        for parent in path.parents:
+            if parent.is_dir():
+                return None
+            if parent.exists():
+                kind = "folder" if folder else "file"
+                return f"cannot be made: {parent} is a file, not a folder; choose another {kind}"
+    except (OSError, ValueError) as exc:  # ValueError: a NUL character
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return f"is not a usable path ({reason})"
+    return None
+
+
+# Identities (device, inode) of the files the running command has read as inputs.
+_INPUTS_READ: contextvars.ContextVar[dict[tuple[int, int], Path] | None] = contextvars.ContextVar(
+    "planner_inputs_read", default=None
+)
+
+
+@contextlib.contextmanager
+def guard_inputs() -> Iterator[None]:
+    """While inside, no atomic write may replace a file the command has read as an input.
+
+    Every input file passes :func:`check_input_file`, which remembers it; the atomic writers
+    then refuse such a path with an :class:`OutputError`, whatever name (a link, ``../``) it is
+    given by. The CLI runs every command inside this, so that an output never overwrites an
+    input (``--out`` naming the folder that holds a site file called ``visits.csv``).
+    """
+    token = _INPUTS_READ.set({})
+    try:
+        yield
+    finally:
+        _INPUTS_READ.reset(token)
+
+
+def _file_id(path: str | Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def remember_input(path: str | Path) -> None:
+    """Note ``path`` as an input of the running command (inside :func:`guard_inputs`)."""
+    seen = _INPUTS_READ.get()
+    key = _file_id(path) if seen is not None else None
+    if seen is not None and key is not None:
+        seen.setdefault(key, Path(path))
+
+
+def input_overwritten(path: str | Path) -> Path | None:
+    """The input file (as it was named when read) that writing ``path`` would replace, if any."""
+    seen = _INPUTS_READ.get()
+    if not seen:
+        return None
+    key = _file_id(path)
+    return None if key is None else seen.get(key)
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether writing ``a`` would replace the existing file ``b`` (links and ``../`` seen through).
+
+    By identity (device and inode: links, hard links, another spelling), or by name for a path
+    through a folder not made yet (``new/../b``).
+    """
+    key, other = _file_id(a), _file_id(b)
+    if other is None:
+        return False
+    if key is not None:
+        return key == other
+    return os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
+
+
+def check_not_input(
+    out: str | Path,
+    inputs: Iterable[str | Path | None] = (),
+    *,
+    option: str,
+    given: str | Path | None = None,
+) -> None:
+    """Refuse an output path that is one of the command's input files, before writing.
+
+    Parameters
+    ----------
+    out
+        The file the command is about to write.
+    inputs
+        Input files (``None`` ignored); those read so far inside :func:`guard_inputs` count too.
+    option
+        The option that chose ``out`` (``--out``), for the message.
+    given
+        The option's value when ``out`` is a file in that folder (``--out demo``).
+
+    Raises
+    ------
+    OutputError
+        Naming the option, the path and the input it would overwrite.
+    """
+    overwritten = next((s for s in inputs if s is not None and same_file(out, s)), None)
+    overwritten = overwritten or input_overwritten(out)
+    if overwritten is None:
+        return
+    where = f"{option} {out}: is" if given is None else f"{option} {given}: would write {out},"
+    raise OutputError(
+        f"{where} an input file of this command{_also(out, overwritten)}; the planner never "
+        f"writes over its inputs: give {option} another path"
+    )
 
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\0＝＋－＠")
@@ -173,9 +400,11 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "UTF-16-LE"),
     (codecs.BOM_UTF16_BE, "UTF-16-BE"),
 )
-PLAIN_NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-"""A decimal number as people write it in a cell. ``float()`` also takes ``1_000``, ``nan``,
-``inf`` and other scripts' digits, which in an input file are mistakes."""
+PLAIN_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+r"""A decimal number as people write it in a cell, in ASCII digits. ``float()`` and ``int()``
+also take ``1_000``, ``nan``, ``inf`` and other scripts' digits (``٣``, as ``\d`` in a
+pattern does), which in an input file are mistakes: every numeric cell is matched to this
+before it is converted."""
 _SNIFF_BYTES = 4096
 STRAY_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """C0 and C1 control characters and DEL, except tab, line feed and carriage return."""
@@ -223,6 +452,7 @@ def check_input_file(
             "(see README.md); split it or remove what is not needed",
             path=path,
         )
+    remember_input(path)
     return size
 
 

@@ -60,8 +60,23 @@ class DownloadError(PlannerError, ConnectionError):
 
 
 class InfeasibleError(PlannerError):
-    """The routing problem has no feasible plan; the message names the visit(s) and why."""
+    """The routing problem has no feasible plan; the message names the visit(s) and why.
+
+    ``visit_ids`` names the required visits that could not all be served together, when the
+    search got that far, so that a caller can report them as missed and plan the rest.
+    """
+
+    visit_ids: tuple[str, ...] = ()
 
 
 class InvalidPlanError(PlannerError):
     """A plan breaks a rule of its routing problem; the message lists every broken rule."""
+
+
+class OutputError(PlannerError, OSError):
+    """An output cannot be written where asked; the message names the file and the fix.
+
+    Over one of the command's own input files, a file where a folder is needed (or a folder
+    where a file is), a name too long, a full disk... Also an :class:`OSError`, so that code
+    which handles a failed write still does.
+    """

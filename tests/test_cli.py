@@ -211,3 +211,121 @@ def test_progress_is_quiet_off_a_terminal_and_with_quiet(
     code, _, _ = run("--quiet", "network", str(tmp_path / "none.npz"))
     assert code == 2  # the command failed, after the group had taken --quiet
     assert draw_all() == ""
+
+
+# ------------------------------------------------------------------ outputs and options
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "needle"),
+    [
+        (("solve", "p.json", "--seed", "1", "--out", "folder"), "--out", "is a folder"),
+        (("network", "n.pbf", "--save", "folder"), "--save", "is a folder"),
+        (("demand", "f.toml", "--out", "file.txt"), "--out", "is a file, not a folder"),
+        (("demand", "f.toml", "--cache-dir", "file.txt"), "--cache-dir", "is a file, not a"),
+        (("plan", "f.toml", "--out", "file.txt/run"), "--out", "file.txt is a file, not a"),
+        (("batch", "f.toml", "--out", "file.txt"), "--out", "is a file, not a folder"),
+        (("synth", "--seed", "1", "--out", "file.txt/n.osm"), "--out", "file.txt is a file"),
+    ],
+)
+def test_output_paths_of_the_wrong_kind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], option: str, needle: str
+) -> None:
+    """A file where a folder is written (or the reverse) is one line naming option and path."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file.txt").write_text("mine")
+    code, _, err = run(*args)
+    assert code == 2 and "Traceback" not in err
+    lines = [x for x in err.splitlines() if x.startswith("Error:")]
+    assert len(lines) == 1 and f"'{option}'" in lines[0] and needle in lines[0], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt", "folder"]
+    assert (tmp_path / "file.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "1e999", "٣", "1_0", "ten"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("network", "n.pbf", "--buffer-m"),
+        ("matrix", "n.pbf", "--sites", "s.csv", "--max-snap-m"),
+        ("plan", "f.toml", "--avoid-min"),
+        ("plan", "f.toml", "--time-limit"),
+        ("solve", "p.json", "--seed", "1", "--time-limit"),
+        ("batch", "f.toml", "--time-limit"),
+        ("demo", "--time-limit"),
+    ],
+)
+def test_float_options_are_finite_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], value: str
+) -> None:
+    """NaN, infinity and what only float() reads as a number are refused on every float option."""
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(*args, value)
+    assert code == 2 and "Traceback" not in err
+    assert f"'{args[-1]}'" in err and ("not a number" in err or "too large" in err), err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_solve_and_network_never_overwrite_their_input(leeds_pbf: Path, tmp_path: Path) -> None:
+    """`solve --out` over its problem and `network --save` over its source: refused, unchanged."""
+    import shutil
+
+    from planner.routing.problem import RoutingProblem, Vehicle, Visit
+
+    problem = tmp_path / "problem.json"
+    RoutingProblem(
+        name="p",
+        visits=(Visit("a", 1, 60.0, ((0.0, 3600.0),), 1.0),),
+        vehicles=(Vehicle("car", "car", 0, 0, 0.0, 3600.0, 3600.0, 1.0),),
+        groups=(),
+        travel_time_s={"car": [[0.0, 60.0], [60.0, 0.0]]},
+    ).to_json(problem)
+    source = tmp_path / "leeds.osm.pbf"
+    shutil.copyfile(leeds_pbf, source)
+    (tmp_path / "alias.json").symlink_to(problem)
+    before = {p.name: p.read_bytes() for p in (problem, source)}
+    runs = [
+        ("--out", ["solve", str(problem), "--seed", "1", "--out", str(problem)]),
+        ("--out", ["solve", str(problem), "--seed", "1", "--out", str(tmp_path / "alias.json")]),
+        (
+            "--save",
+            ["network", str(source), "--cache-dir", str(tmp_path / "c"), "--save", str(source)],
+        ),
+    ]
+    for option, args in runs:
+        code, _, err = run(*args)
+        assert code == 2 and err.startswith(f"error: {option} ") and err.count("\n") == 1, err
+        assert "is an input file of this command" in err
+    assert before == {p.name: p.read_bytes() for p in (problem, source)}
+
+
+def test_demand_never_overwrites_an_input(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`demand --out` into the folder of a site file named visits.csv is refused up front.
+
+    Also checks that DEMAND_FILES (the names checked up front) lists every file demand writes.
+    """
+    import shutil
+
+    from planner.cli import DEMAND_FILES
+    from tests.conftest import REPO
+
+    tmp = tmp_path_factory.mktemp("demand-inputs")
+    cache = tmp_path_factory.getbasetemp() / "planner-cache"  # shared with the other demo tests
+    demo = tmp / "demo"
+    shutil.copytree(REPO / "data" / "demo", demo)
+    code, _, err = run(
+        "demand", str(demo / "force.toml"), "--out", str(tmp / "out"), "--cache-dir", str(cache)
+    )
+    assert code == 0, err
+    written = {p.name for p in (tmp / "out").iterdir()}
+    assert written <= set(DEMAND_FILES) and "visits.csv" in written
+
+    (demo / "sites.csv").rename(demo / "visits.csv")
+    config = demo / "force.toml"
+    config.write_text(config.read_text().replace('["sites.csv"]', '["visits.csv"]'))
+    before = {p.name: p.read_bytes() for p in demo.iterdir() if p.is_file()}
+    code, _, err = run("demand", str(config), "--out", str(demo), "--cache-dir", str(cache))
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"error: --out {demo}: would write {demo / 'visits.csv'}, an input file")
+    assert before == {p.name: p.read_bytes() for p in demo.iterdir() if p.is_file()}

@@ -13,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from planner.common import DEFAULT_BUFFER_M, atomic_write_bytes
+from planner.common import DEFAULT_BUFFER_M, atomic_write_bytes, bounded_name
 from planner.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,15 @@ shifts = ["late"]
 
 
 def slug(text: str) -> str:
-    """A file-name-safe lower-case form of a force name."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """A file-name-safe lower-case form of a force name, as a folder or file name.
+
+    ``Northshire Police (demo)`` -> ``northshire-police-demo``. A name whose form is longer than
+    :data:`~planner.common.MAX_SLUG_CHARS` (or empty: all punctuation or another script) is cut
+    and given a short hash of the whole name (:func:`~planner.common.bounded_name`), so that it
+    fits a file name and two such names never share one.
+    """
+    form = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return bounded_name(form, text, fallback="force", always_hash=False)
 
 
 def _toml_str(text: str) -> str:
@@ -109,8 +116,13 @@ def generate_force_configs(
     out.mkdir(parents=True, exist_ok=True)
     points = gdf.to_crs(27700).representative_point().to_crs(4326)
     written = []
+    taken: set[str] = set()
     for i, (name, pt) in enumerate(zip(gdf[name_field], points, strict=True)):
-        path = out / f"{slug(str(name))}.toml"
+        stem = slug(str(name))
+        if stem.casefold() in taken:  # two names alike ("Kent" and "KENT"): one file each
+            stem = bounded_name(stem, f"{name}#{i}", fallback="force")
+        taken.add(stem.casefold())
+        path = out / f"{stem}.toml"
         rel = Path(os.path.relpath(boundary_file, out.resolve())).as_posix()
         text = TEMPLATE.format(
             name=name,

@@ -27,6 +27,7 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import json
 import logging
 import multiprocessing as mp
 import os
@@ -43,10 +44,17 @@ import jinja2
 
 from planner import __version__
 from planner.batch.record import check_record, clear_record, write_record
-from planner.common import atomic_write_bytes, write_csv
+from planner.common import MAX_SLUG_CHARS, atomic_write_bytes, bounded_name, write_csv
 from planner.errors import InputError
+from planner.outputs.folder import PLANNER
 
 log = logging.getLogger(__name__)
+
+#: The marker file that identifies a folder as a batch's output folder (JSON: ``planner`` and
+#: ``schema``). A batch writes only into a new or empty folder or one holding it.
+BATCH_MARKER = ".planner-batch"
+BATCH_SCHEMA = "planner.batch/1"
+_MAX_BATCH_MARKER_BYTES = 4096
 
 SUMMARY_COLUMNS = (
     "area",
@@ -136,7 +144,12 @@ def area_name(config_path: str | Path) -> str:
     """The area's folder name: the config's file name, or its folder for ``force.toml``."""
     # Absolute first: the folder of "force.toml" or "../force.toml" has a name, not "" or "..".
     p = Path(os.path.abspath(config_path))
-    return p.parent.name if p.stem == "force" else p.stem
+    name = p.parent.name if p.stem == "force" else p.stem
+    # A file name fits the file system, but a run folder's temporary names beside it
+    # (.NAME.tmp-XXXXXXXX) may not: long names are cut, with a hash to keep them apart.
+    if len(os.fsencode(name)) > 2 * MAX_SLUG_CHARS:
+        name = bounded_name(name, name, fallback="area")
+    return name
 
 
 def _hash_file(h: Any, path: Path) -> None:
@@ -520,6 +533,61 @@ def _private_folder(folder: Path) -> None:
         )
 
 
+def _is_batch_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds the batch marker (or ``.status``, which older batches left)."""
+    if (folder / ".status").is_dir() and not (folder / ".status").is_symlink():
+        return True
+    try:
+        # A marker is a small file written there: not a link to one elsewhere, nor a pipe.
+        fd = os.open(folder / BATCH_MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        doc = json.loads(os.read(fd, _MAX_BATCH_MARKER_BYTES).decode("utf-8"))
+    except (OSError, ValueError):
+        return False
+    finally:
+        os.close(fd)
+    return isinstance(doc, dict) and (doc.get("planner"), doc.get("schema")) == (
+        PLANNER,
+        BATCH_SCHEMA,
+    )
+
+
+def check_batch_folder(out: Path) -> None:
+    """Refuse ``out`` unless it is missing, an empty folder or a batch's output folder.
+
+    A batch writes its national files and a run folder per area into ``out``; a folder holding
+    anything else (``--out .`` among the configs, a folder of the user's own files) is refused
+    before anything is written, as ``planner plan`` refuses a folder that is not a run folder.
+
+    Raises
+    ------
+    InputError
+        Naming the folder and what is in it.
+    """
+    try:
+        if not out.exists():
+            return
+        if not out.is_dir():
+            raise InputError("exists and is not a folder; give a folder for --out", path=out)
+        names = sorted(os.listdir(out))
+    except OSError as exc:
+        raise InputError(f"cannot be used for --out ({exc.strerror or exc})", path=out) from None
+    if not names or _is_batch_folder(out):
+        return
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    raise InputError(
+        f"holds {len(names)} files or folders and is not a batch output folder ({shown}); a "
+        f"batch writes only into a new or empty folder or one an earlier batch wrote (it holds "
+        f"{BATCH_MARKER}), so that nothing else is overwritten: choose a new or empty folder "
+        "for --out",
+        path=out,
+    )
+
+
 def run_batch(
     paths: Sequence[str | Path],
     *,
@@ -533,10 +601,21 @@ def run_batch(
     secure: bool | None = None,
     progress: Progress | None = None,
 ) -> BatchResult:
-    """Plan every area; write ``national_summary.csv`` and ``index.html`` in ``out_dir``."""
+    """Plan every area; write ``national_summary.csv`` and ``index.html`` in ``out_dir``.
+
+    Raises
+    ------
+    InputError
+        Before anything is written: no configs, or ``out_dir`` is neither new, empty nor a
+        batch's output folder (:func:`check_batch_folder`).
+    """
     configs = find_configs(paths)
     out = Path(out_dir)
+    check_batch_folder(out)
     _private_folder(out)
+    if not (out / BATCH_MARKER).is_file():
+        marker = {"planner": PLANNER, "schema": BATCH_SCHEMA}
+        atomic_write_bytes(out / BATCH_MARKER, (json.dumps(marker) + "\n").encode("utf-8"))
     status_dir = out / ".status"
     status_dir.mkdir(mode=0o700, exist_ok=True)
     status_dir.chmod(0o700)  # the batch's own, whatever an older planner made it

@@ -16,7 +16,9 @@ previous run folder: one whose marker is the planner's (JSON: ``planner``, ``sch
 :data:`MARKER_SCHEMA`, the run, and the list of every file the run wrote) and that holds
 nothing but those files (and :data:`RUN_EXTRAS`). Anything else - a file, a symbolic link, a
 mount point, the current folder, a folder holding anything else (``--out .`` in the config's
-folder) - is refused with an :class:`~planner.errors.InputError` before anything is written.
+folder), a path under a file (``sites.csv/run``), a name too long for ``.NAME.tmp-XXXXXXXX``
+(:data:`MAX_RUN_NAME_BYTES`) - is refused with an :class:`~planner.errors.InputError` before
+anything is written.
 
 **The sequence** (:func:`planner.outputs.run.write_run`; each step one rename or removal):
 
@@ -63,6 +65,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import cast
 
+from planner.common import MAX_NAME_BYTES, output_path_problem
 from planner.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -80,6 +83,8 @@ LOCK_TIMEOUT_S = 60.0
 #: Largest marker file read: a run with ten thousand routes lists about 1 MB of file names.
 _MAX_MARKER_BYTES = 16 * 1024 * 1024
 _LOCK_POLL_S = 0.05
+#: Longest run folder name: ``.NAME.tmp-XXXXXXXX`` beside it must fit a file name too.
+MAX_RUN_NAME_BYTES = MAX_NAME_BYTES - len("..tmp-") - 8
 # Temporary names end in 8 characters: ours are hex digits; earlier planners used mkdtemp's.
 _LEFTOVER = re.compile(r"(?P<kind>tmp|old)-[a-z0-9_]{8}")
 # The atomic writer's temporary file for the marker (planner.common.atomic_write_bytes).
@@ -192,9 +197,19 @@ def check_run_folder(out: Path) -> None:
     """
     if not out.name:
         raise _refuse(out, "is the root folder")
+    if len(os.fsencode(out.name)) > MAX_RUN_NAME_BYTES:
+        raise InputError(
+            f"the folder name is {len(os.fsencode(out.name))} bytes long; the longest a run "
+            f"folder's name may be is {MAX_RUN_NAME_BYTES}: choose a shorter --out",
+            path=out,
+        )
     if out.is_symlink():
         raise _refuse(out, "is a symbolic link")
     if not out.exists():
+        # Missing, but maybe under a file (sites.csv/run): say so before anything is written.
+        problem = output_path_problem(out, folder=True)
+        if problem is not None:
+            raise InputError(f"{problem} (--out)", path=out)
         return
     if not out.is_dir():
         raise _refuse(out, "exists and is not a folder")

@@ -62,6 +62,14 @@ log = logging.getLogger(__name__)
 
 SCHEMA = "planner.routing-problem/1"
 
+MAX_TIME_S = 10 * 604_800.0
+"""Largest time allowed anywhere in a problem (service, windows, shifts, gaps, travel): ten
+weeks. A plan covers one week; anything far beyond is a mistake (milliseconds for seconds),
+and the solver's integer time scale (:mod:`planner.routing.solver.scaling`) would overflow."""
+MAX_AMOUNT = 1e9
+"""Largest prize, paid hours or budget: far beyond any force's week, far inside the solver's
+integer prize scale."""
+
 
 @dataclass(frozen=True)
 class Visit:
@@ -146,14 +154,21 @@ class Vehicle:
     paid_hours: float = 0.0
 
 
-def _finite(value: object, what: str, where: str) -> None:
-    """Check that ``value`` is a finite number; ``where`` is its path, for the message."""
+def _finite(value: object, what: str, where: str, *, bound: float = MAX_TIME_S) -> None:
+    """Check that ``value`` is a finite number within ``±bound``; ``where`` is its path."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"{what} must be a number, got {value!r}", field=where)
     if math.isnan(value):
         raise InputError(f"{what} is NaN, which is not a number; give a finite number", field=where)
     if not math.isfinite(value):
         raise InputError(f"{what} must be a finite number, got {value!r}", field=where)
+    if abs(value) > bound:
+        unit = (
+            f"{bound:,.0f} s, ten weeks; times are in seconds"
+            if bound == MAX_TIME_S
+            else f"{bound:g}"
+        )
+        raise InputError(f"{what} is {value!r}, beyond the largest allowed ({unit})", field=where)
 
 
 @dataclass(frozen=True)
@@ -211,7 +226,9 @@ class RoutingProblem:
                 field="location_labels",
             )
         if self.budget_paid_hours is not None:
-            _finite(self.budget_paid_hours, "budget_paid_hours", "budget_paid_hours")
+            _finite(
+                self.budget_paid_hours, "budget_paid_hours", "budget_paid_hours", bound=MAX_AMOUNT
+            )
             if self.budget_paid_hours < 0:
                 raise InputError(
                     "budget_paid_hours must be >= 0 (or None for no budget)",
@@ -239,9 +256,12 @@ class RoutingProblem:
                     f"is {n_loc}x{n_loc}: every mode must cover the same locations",
                     field=where,
                 )
+            with np.errstate(invalid="ignore"):
+                too_long = np.isfinite(mat) & (mat > MAX_TIME_S)
             for bad, problem in (
                 (np.isnan(mat), "contains NaN; use inf for unreachable"),
                 (mat < 0, "has negative travel times"),
+                (too_long, f"has travel times beyond ten weeks ({MAX_TIME_S:,.0f} s)"),
             ):
                 if bad.any():
                     i, j = (int(x) for x in np.argwhere(bad)[0])
@@ -291,7 +311,7 @@ class RoutingProblem:
             visit_ids.add(v.visit_id)
             _index(v.location, n_loc, f"{name}: location", f"{where}.location")
             _finite(v.service_s, f"{name} service_s", f"{where}.service_s")
-            _finite(v.prize, f"{name} prize", f"{where}.prize")
+            _finite(v.prize, f"{name} prize", f"{where}.prize", bound=MAX_AMOUNT)
             if v.service_s < 0:
                 raise InputError(
                     f"{name}: service_s must be >= 0, got {v.service_s!r}",
@@ -330,7 +350,8 @@ class RoutingProblem:
             for attr in ("start_location", "end_location"):
                 _index(getattr(k, attr), n_loc, f"{name}: {attr}", f"{where}.{attr}")
             for attr in ("earliest_start_s", "latest_end_s", "max_duration_s", "paid_hours"):
-                _finite(getattr(k, attr), f"{name} {attr}", f"{where}.{attr}")
+                bound = MAX_AMOUNT if attr == "paid_hours" else MAX_TIME_S
+                _finite(getattr(k, attr), f"{name} {attr}", f"{where}.{attr}", bound=bound)
             if k.latest_end_s < k.earliest_start_s:
                 raise InputError(
                     f"{name}: latest_end_s {k.latest_end_s} is before "

@@ -39,3 +39,15 @@ def test_boundary_of_generated_config_is_the_force(tmp_path: Path, force_areas: 
     boundary = area_boundary(cfg)
     st = station_points(cfg)
     assert shapely.contains_xy(boundary, st.x_m, st.y_m).all()
+
+
+def test_force_name_slugs_are_bounded_and_distinct() -> None:
+    """The default output folder of a force name fits a file name, whatever the name's length."""
+    from planner.batch.forces import slug
+    from planner.common import MAX_SLUG_CHARS
+
+    assert slug("Northshire Police (demo)") == "northshire-police-demo"
+    long_a, long_b = "Northshire " * 30, "Northshire " * 30 + "South"
+    assert slug(long_a) != slug(long_b)
+    assert all(len(slug(n)) <= MAX_SLUG_CHARS + 9 for n in (long_a, long_b))
+    assert slug("Полиция").startswith("force-") and slug("Полиция") != slug("Полиция 2")

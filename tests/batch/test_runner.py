@@ -220,3 +220,51 @@ def test_index_escapes_text_and_takes_the_highest_marking(tmp_path: Path) -> Non
     assert '<a href="./a/map.html">map</a>' in index and "3.0 / 4.0 (75%)" in index
     assert index.count('<div class="marking">OFFICIAL-SENSITIVE</div>') == 2
     assert "2 areas: 1 planned, 0 unchanged, 1 failed." in index
+
+
+def test_batch_writes_only_into_its_own_folders(tmp_path: Path, broken: Path, cache: Path) -> None:
+    """A batch refuses a folder it did not write (the configs' folder, the user's own files).
+
+    Nothing is written there; a new folder is marked and may be run into again.
+    """
+    from planner.batch.runner import BATCH_MARKER
+    from planner.errors import InputError
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("do not delete")
+    config_folder = broken.parent
+    for out in (mine, config_folder):
+        before = sorted(p.name for p in out.iterdir())
+        with pytest.raises(InputError, match="is not a batch output folder"):
+            run_batch([broken], out_dir=out, cache_dir=cache, workers=1, iterations=ITERATIONS)
+        assert sorted(p.name for p in out.iterdir()) == before
+    assert (mine / "notes.txt").read_text() == "do not delete"
+    (tmp_path / "file.txt").write_text("mine")
+    with pytest.raises(InputError, match="not a folder"):
+        run_batch([broken], out_dir=tmp_path / "file.txt", cache_dir=cache, workers=1)
+
+    out = tmp_path / "out"
+    for _ in range(2):  # a new folder, then the batch's own
+        result = run_batch([broken], out_dir=out, cache_dir=cache, workers=1, iterations=ITERATIONS)
+        assert [r.status for r in result.results] == ["failed"]
+        assert (out / BATCH_MARKER).is_file()
+    # A folder an older planner's batch wrote (no marker, but its .status) is still its own.
+    (out / BATCH_MARKER).unlink()
+    run_batch([broken], out_dir=out, cache_dir=cache, workers=1, iterations=ITERATIONS)
+
+
+def test_area_names_are_bounded_and_distinct(tmp_path: Path) -> None:
+    """An area's folder name, from its config's file name, fits beside its temporary names."""
+    from planner.batch.runner import area_name
+    from planner.common import MAX_SLUG_CHARS
+    from planner.outputs.folder import MAX_RUN_NAME_BYTES
+
+    assert area_name(tmp_path / "kent.toml") == "kent"
+    assert area_name(tmp_path / "kent" / "force.toml") == "kent"
+    long_a, long_b = "é" * 120, "é" * 119 + "e"
+    names = {area_name(tmp_path / f"{n}.toml") for n in (long_a, long_b)}
+    assert len(names) == 2
+    assert all(
+        len(os.fsencode(n)) <= min(MAX_RUN_NAME_BYTES, 2 * MAX_SLUG_CHARS + 9) for n in names
+    )

@@ -46,6 +46,20 @@ def test_bad_number_names_row_and_field(tmp_path: Path) -> None:
         read_site_points(path)
 
 
+@pytest.mark.parametrize("digits", ["٥٢.٦", "５２.６", "52.6\u0663", "5_2.6"])
+def test_numbers_only_in_ascii_digits(tmp_path: Path, digits: str) -> None:
+    """Arabic-Indic, full-width and other scripts' digits (which float() takes) are refused."""
+    path = write(tmp_path, "digits.csv", f"site_id,lon,lat\na,-0.7,{digits}\n")
+    with pytest.raises(InputError, match=r"row 1, field 'lat'.*not a number"):
+        read_site_points(path)
+    from planner.demand.weekly import parse_override
+
+    assert parse_override("visits_per_week", "3") == 3
+    for cell in ("٣", "３", "1_0"):
+        with pytest.raises(ValueError, match="not a number"):
+            parse_override("visits_per_week", cell)
+
+
 def test_duplicate_and_empty_ids(tmp_path: Path) -> None:
     """Ids must be present and unique; the message gives both rows."""
     path = write(tmp_path, "dupe.csv", "site_id,lon,lat\na,-0.7,52.6\na,-0.71,52.61\n")

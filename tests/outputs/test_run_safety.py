@@ -22,11 +22,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from planner.common import MAX_SLUG_CHARS
 from planner.errors import InputError, InvalidPlanError
 from planner.outputs import folder
 from planner.outputs.folder import MARKER_SCHEMA, PLANNER, RUN_MARKER, recover, run_lock
 from planner.outputs.geometry import route_geometries
-from planner.outputs.run import MAX_SLUG_CHARS, route_file_stem, write_run
+from planner.outputs.run import route_file_stem, write_run
 from planner.planning.week import PlanResult
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "data" / "demo"
@@ -131,6 +132,26 @@ def test_out_that_is_not_ours_is_refused(
     with pytest.raises(InputError, match="choose a new or empty folder for --out") as err:
         write(small(demo_plan), out)
     assert str(out) in str(err.value)
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "needle"),
+    [
+        ("sites.csv/run", "sites.csv is a file, not a folder"),
+        ("sites.csv/a/b", "sites.csv is a file, not a folder"),
+        ("r" * 250, "the folder name is 250 bytes long"),
+    ],
+)
+def test_out_that_cannot_be_made_is_refused(
+    demo_plan: PlanResult, tmp_path: Path, name: str, needle: str
+) -> None:
+    """A run folder under a file, or with a name too long for its temporary names beside it."""
+    (tmp_path / "sites.csv").write_text("site_id\n")
+    before = tree(tmp_path)
+    with pytest.raises(InputError, match=needle) as err:
+        write(small(demo_plan), tmp_path / name)
+    assert "\n" not in str(err.value)
     assert tree(tmp_path) == before
 
 

@@ -81,6 +81,22 @@ def test_malformed_inputs_raise_input_error(over, needle):
         small_problem(**over)
 
 
+def test_huge_numbers_refused_before_the_solver(recwarn):
+    """A problem's numbers within bounds scale to solver integers without an overflow warning."""
+    from planner.routing.problem import MAX_AMOUNT, MAX_TIME_S
+    from planner.routing.solver import to_solver_int
+
+    p = small_problem(
+        visits=(Visit("a", 1, MAX_TIME_S, ((-MAX_TIME_S, MAX_TIME_S),), MAX_AMOUNT),),
+        groups=(),
+    )
+    v = p.visits[0]
+    assert to_solver_int(v.service_s, "time_up") > 0 and to_solver_int(v.prize, "prize") > 0
+    with pytest.raises(InputError, match="too large"):
+        to_solver_int(1e308, "time_up")
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
 def test_json_round_trip_is_exact(tmp_path):
     """to_json/from_json round-trips every field exactly, inf as null, and is atomic."""
     p = small_problem()
@@ -152,6 +168,16 @@ def _doc_with(keys: tuple, value: object) -> dict:
         (("budget_paid_hours",), math.nan, "budget_paid_hours", "NaN is not a number"),
         (("location_labels",), ["x"], "location_labels", "one label per location"),
         (("schema",), None, "schema", "unknown schema"),
+        # Sane bounds: huge numbers would overflow the solver's integer scale (10 weeks, 1e9).
+        (("visits", 0, "service_s"), 1e308, "visits[0].service_s", "visit 'a' service_s is 1e+308"),
+        (("visits", 0, "windows", 1, 1), 7e6, "visits[0].windows[1][1]", "ten weeks"),
+        (("visits", 1, "prize"), 1e12, "visits[1].prize", "visit 'b' prize is 1000000000000.0"),
+        (("vehicles", 0, "max_duration_s"), 1e300, "vehicles[0].max_duration_s", "ten weeks"),
+        (("vehicles", 0, "earliest_start_s"), -1e10, "vehicles[0].earliest_start_s", "beyond"),
+        (("vehicles", 0, "paid_hours"), 1e300, "vehicles[0].paid_hours", "largest allowed"),
+        (("groups", 0, "min_gap_s"), 1e20, "groups[0].min_gap_s", "ten weeks"),
+        (("travel_time_s", "car", 1, 2), 1e300, "travel_time_s.car[1][2]", "beyond ten weeks"),
+        (("budget_paid_hours",), 1e300, "budget_paid_hours", "largest allowed"),
     ],
 )
 def test_json_errors_name_file_and_field(tmp_path, keys, value, field, needle):

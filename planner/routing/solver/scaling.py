@@ -55,6 +55,9 @@ def to_solver_int(
     if not np.all(np.isfinite(x)):
         raise InputError(f"cannot scale non-finite {kind} values to solver integers")
     scale = PRIZE_SCALE if kind == "prize" else TIME_SCALE
+    # Checked before scaling: a product beyond float range would warn of overflow first.
+    if np.any(np.abs(x) > 2**58 / scale):
+        raise InputError(f"{kind} values too large for the solver's integer scale")
     y = x * scale
     r = np.round(y)
     near = np.abs(y - r) <= 1e-6 + 8.0 * np.finfo(np.float64).eps * np.abs(y)
