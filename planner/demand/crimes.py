@@ -7,8 +7,11 @@ The crime intake of the hot spot analysis (:mod:`planner.demand.hotspots`):
    exactly one reason (see :data:`REJECT_REASONS`), so ``rows_read == kept + sum(counts)``;
 2. keeps the records inside the force area (a polygon in EPSG:27700, optionally buffered: the
    ONS "ultra generalised" force boundaries cut off real streets at the edge of small forces)
-   and of the configured crime types, and weights each by harm
-   (:data:`planner.demand.harm.DEFAULT_HARM_WEIGHTS`).
+   and inside the part of it the road network covers, and of the configured crime types, and
+   weights each by harm (:data:`planner.demand.harm.DEFAULT_HARM_WEIGHTS`). The two areas are
+   separate reasons: a record outside the network's coverage is the force's crime all the same,
+   and a network extract smaller than the force is worth knowing about
+   (:attr:`CrimeIntake.coverage_share`).
 
 data.police.uk locations are anonymised: each crime is moved to the nearest of a fixed set of
 "snap points" (the centre of a street, a park, a station...), shown as "On or near ...".
@@ -76,6 +79,7 @@ REJECT_REASONS: Mapping[str, str] = MappingProxyType(
         "no_coordinates": "no coordinates (data.police.uk 'No Location' or blank)",
         "bad_coordinates": "coordinates are not numbers, or not in the United Kingdom",
         "outside_area": "outside the force area (plus buffer)",
+        "outside_coverage": "outside the road network's coverage (inside the force area)",
         "excluded_place": "inside a place excluded from patrols by configuration (e.g. a prison)",
     }
 )
@@ -168,6 +172,10 @@ class CrimeIntake:
         The harm table used, days per record.
     boundary_buffer_m
         Buffer added around the boundary, metres (``None`` if no boundary was given).
+    coverage_share
+        Of the records inside the force area (of a crime type kept, located), the share inside
+        the road network's coverage; ``None`` if no coverage was given or no record is in the
+        force area. Below 1, the network covers only part of the force's crime.
     """
 
     records: pd.DataFrame
@@ -182,6 +190,7 @@ class CrimeIntake:
     crime_types: tuple[str, ...]
     harm_weights: dict[str, float]
     boundary_buffer_m: float | None
+    coverage_share: float | None = None
 
     @property
     def n_kept(self) -> int:
@@ -212,6 +221,11 @@ class CrimeIntake:
         for reason, n in self.counts.items():
             if n:
                 lines.append(f"  rejected {n:,}: {reason} ({REJECT_REASONS[reason]})")
+        if self.coverage_share is not None:
+            lines.append(
+                f"  {self.coverage_share:.1%} of the records inside the force area are inside the "
+                "road network's coverage"
+            )
         if self.force_name is not None:
             lines.append(
                 f"  {self.other_force_rows:,} rows fall within another force than "
@@ -300,6 +314,7 @@ def read_crimes(
     paths: str | Path | Iterable[str | Path],
     *,
     boundary_m: shapely.Geometry | None = None,
+    coverage_m: shapely.Geometry | None = None,
     buffer_m: float = 0.0,
     crime_types: Iterable[str] | None = None,
     harm_weights: Mapping[str, float] | None = None,
@@ -316,9 +331,15 @@ def read_crimes(
         Force area polygon in EPSG:27700 (e.g. from :func:`planner.roads.network.read_boundary`); rows
         outside it (plus ``buffer_m``) are rejected as ``outside_area``. ``None`` keeps every
         located row.
+    coverage_m
+        Where the road network has roads, EPSG:27700 (e.g.
+        :func:`planner.planning.pipeline.network_coverage`); rows inside the force area but
+        outside it (plus ``buffer_m``) are rejected as ``outside_coverage``, and
+        :attr:`CrimeIntake.coverage_share` says how many of the force's records it holds.
+        ``None``: the network covers the whole area.
     buffer_m
-        Margin around the boundary, metres. The ONS ultra-generalised force areas cut corners;
-        for a small force such as the City of London use about 200 m.
+        Margin around the boundary and the coverage, metres. The ONS ultra-generalised force
+        areas cut corners; for a small force such as the City of London use about 200 m.
     crime_types
         Crime types to keep (data.police.uk categories); ``None`` keeps all. Others are rejected
         as ``excluded_crime_type``.
@@ -340,7 +361,7 @@ def read_crimes(
     -----
     Each row gets the first failing check, in the order of :data:`REJECT_REASONS`: malformed
     row, month, crime type (unknown, then excluded), coordinates (missing, then unparseable or
-    outside the UK), then the area. Rows of another force are not rejected for that: they are
+    outside the UK), then the force area, then the network's coverage. Rows of another force are not rejected for that: they are
     counted in ``other_force_rows`` and judged like the others (a neighbouring force's crime
     recorded here may well be inside the area).
 
@@ -351,16 +372,18 @@ def read_crimes(
         :data:`MAX_CRIME_FILE_BYTES` (text that is not UTF-8 is read as Windows-1252, with a
         warning); a file without the required columns (naming the file and the columns) or with
         a column twice; the same file given twice; unknown crime types in
-        ``crime_types`` or ``harm_weights``; a negative ``buffer_m``; a boundary not in EPSG:27700.
+        ``crime_types`` or ``harm_weights``; a negative ``buffer_m``; a boundary or coverage not
+        in EPSG:27700.
     """
     files = _as_paths(paths)
     weights = resolve_harm_weights(harm_weights)
     wanted = _wanted_crime_types(crime_types, weights)
-    area = _patrol_area(boundary_m, buffer_m)
+    area = _patrol_area(boundary_m, buffer_m, what="force boundary")
+    covered = _patrol_area(coverage_m, buffer_m, what="road network coverage")
     df, malformed_rejects, rows_by_file = _read_files(files)
 
-    records, rejects, other_force_rows, other_force_kept = _classify(
-        df, weights, set(wanted), area, force_name, exclude_m
+    records, rejects, other_force_rows, other_force_kept, coverage_share = _classify(
+        df, weights, set(wanted), (area, covered), force_name, exclude_m
     )
     if malformed_rejects:
         order = {str(p): k for k, p in enumerate(files)}
@@ -381,13 +404,20 @@ def read_crimes(
         crime_types=wanted,
         harm_weights=weights,
         boundary_buffer_m=buffer_m if boundary_m is not None else None,
+        coverage_share=coverage_share,
     )
     assert intake.rows_read == intake.n_kept + sum(counts.values()), "crime rows unaccounted for"
     log.info("%s", intake.summary())
     if area is not None and intake.n_kept == 0 and counts["outside_area"]:
-        log.warning(
-            "no crime inside the force area: are the files and the boundary for the same force?"
-        )
+        if counts["outside_coverage"]:
+            log.warning(
+                "no crime inside the road network's coverage: does the network extract cover "
+                "the force area?"
+            )
+        else:
+            log.warning(
+                "no crime inside the force area: are the files and the boundary for the same force?"
+            )
     return intake
 
 
@@ -408,15 +438,15 @@ def _wanted_crime_types(
     return wanted
 
 
-def _patrol_area(boundary_m: shapely.Geometry | None, buffer_m: float) -> shapely.Geometry | None:
+def _patrol_area(
+    boundary_m: shapely.Geometry | None, buffer_m: float, *, what: str
+) -> shapely.Geometry | None:
     """The boundary grown by ``buffer_m``, prepared for point tests (``None`` keeps everything)."""
     if not math.isfinite(buffer_m) or buffer_m < 0:
         raise InputError(f"buffer_m must be a finite number >= 0, got {buffer_m}", field="buffer_m")
     if boundary_m is None:
         return None
-    check_crs_plausible(
-        *shapely.bounds(boundary_m).tolist(), crs="EPSG:27700", what="force boundary"
-    )
+    check_crs_plausible(*shapely.bounds(boundary_m).tolist(), crs="EPSG:27700", what=what)
     area = shapely.buffer(boundary_m, buffer_m) if buffer_m > 0 else boundary_m
     shapely.prepare(area)
     return area
@@ -456,11 +486,15 @@ def _classify(
     df: pd.DataFrame,
     weights: Mapping[str, float],
     wanted: set[str],
-    area: shapely.Geometry | None,
+    areas: tuple[shapely.Geometry | None, shapely.Geometry | None],
     force_name: str | None,
     exclude_m: shapely.Geometry | None = None,
-) -> tuple[pd.DataFrame, list[CrimeReject], int, int]:
-    """Give each row its first failing check (or keep it); vectorised over all rows."""
+) -> tuple[pd.DataFrame, list[CrimeReject], int, int, float | None]:
+    """Give each row its first failing check (or keep it); vectorised over all rows.
+
+    ``areas`` is the force area and the network's coverage (either ``None``: no check). Also
+    returns the share of the rows inside the force area that are inside the coverage.
+    """
     n = len(df)
     reason = np.full(n, "", dtype=object)
     detail = np.full(n, "", dtype=object)
@@ -502,10 +536,19 @@ def _classify(
     located = reason == ""
     if located.any():
         x[located], y[located] = to_bng().transform(lon[located], lat[located])
+    area, covered = areas
     if area is not None:
         inside = np.zeros(n, dtype=bool)
         inside[located] = shapely.contains_xy(area, x[located], y[located])
         flag(~inside, "outside_area", coord_text)
+    coverage_share = None
+    if covered is not None:
+        in_area = reason == ""
+        inside = np.zeros(n, dtype=bool)
+        inside[in_area] = shapely.contains_xy(covered, x[in_area], y[in_area])
+        flag(~inside, "outside_coverage", coord_text)
+        if in_area.any():
+            coverage_share = float(inside.sum() / in_area.sum())
     if exclude_m is not None and not exclude_m.is_empty:
         excluded = np.zeros(n, dtype=bool)
         located = reason == ""
@@ -547,7 +590,13 @@ def _classify(
             strict=True,
         )
     ]
-    return records, rejects, int(other_force.sum()), int((other_force & keep).sum())
+    return (
+        records,
+        rejects,
+        int(other_force.sum()),
+        int((other_force & keep).sum()),
+        coverage_share,
+    )
 
 
 def _printable(column: pd.Series) -> np.ndarray:

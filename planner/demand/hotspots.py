@@ -10,6 +10,10 @@ see :mod:`planner.demand.harm`), this module
 2. returns the hot spots as patrol sites (:class:`Hotspot`, ids ``HS-001``...), with rows for a
    hot spot CSV (readable again by :func:`planner.demand.sites.read_site_points`) and a rejects CSV.
 
+Hot spots are named the way data.police.uk names places, "On or near <street>", from the
+OpenStreetMap names of the network's roads, with the grid reference second:
+"On or near Bridge Street (TL 4502 5852)" (:func:`hotspot_label`).
+
 data.police.uk locations are anonymised (moved to the nearest "snap point", shown as "On or near
 ..."), so counts on a single segment or 150 m cell are approximate; hot spots say where harm
 concentrates, not the address of any crime.
@@ -27,7 +31,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.common import to_wgs84
+from planner.common import strip_control, to_wgs84
 from planner.demand.crimes import TOO_FAR_FROM_ROAD, CrimeIntake, CrimeReject
 from planner.errors import InputError
 from planner.roads.network import ModeNetwork, RoadNetwork
@@ -58,7 +62,9 @@ class Hotspot:
     counts_by_type, harm_by_type
         Records and harm per crime type, most harmful type first.
     label
-        The street name (segment method, named road), else the Ordnance Survey grid reference.
+        "On or near <street> (<grid reference>)" (:func:`hotspot_label`): the segment's road, or
+        the cell's most harmful named road; else the data.police.uk place of ``location_hint``;
+        else the Ordnance Survey grid reference alone.
     share_of_harm
         ``harm / total_harm`` of the result.
     unit_id
@@ -220,7 +226,7 @@ class HotspotResult:
         for h in self.hotspots:
             top = ", ".join(f"{k} {v}" for k, v in list(h.counts_by_type.items())[:3])
             lines.append(
-                f"  {h.site_id}  {h.label:<32.32s} harm {h.harm:8.1f} ({h.share_of_harm:5.1%})  "
+                f"  {h.site_id}  {h.label:<48.48s} harm {h.harm:8.1f} ({h.share_of_harm:5.1%})  "
                 f"{h.n_records:3d} records; most harm from {top}"
             )
         return "\n".join(lines)
@@ -271,7 +277,9 @@ def find_hotspots(
         within ``max_snap_m`` (records beyond are reported as ``too_far_from_road``).
         ``"grid"``: square cells of ``cell_m`` aligned on the British National Grid origin.
     network
-        The patrol mode's network (``RoadNetwork.car`` or ``.foot``); segment method only.
+        The patrol mode's network (``RoadNetwork.car`` or ``.foot``). The segment method places
+        records on it; both methods name hot spots after its roads (a grid without a network
+        is named from the records' data.police.uk locations).
     cell_m
         Cell side, metres (grid method).
     max_snap_m
@@ -296,6 +304,7 @@ def find_hotspots(
         method, a segment method without a network, or a non-positive ``cell_m``/``max_snap_m``.
     """
     _check_options(method, top_n, harm_share)
+    _check_network(network, required=method == "segment")
     recs = intake.records
     x = recs["x_m"].to_numpy(dtype=np.float64)
     y = recs["y_m"].to_numpy(dtype=np.float64)
@@ -315,6 +324,11 @@ def find_hotspots(
     units = _rank(units)
     n_sel, selection = _selection_size(units, top_n, harm_share, total_harm)
     chosen = units.iloc[:n_sel]
+    if method == "segment":
+        assert network is not None
+        streets = _segment_streets(network, chosen["unit"].to_numpy())
+    else:
+        streets = _cell_streets(network, recs, unit, chosen, cells, cell_m, no_snap_highways)
     hotspots = _make_hotspots(
         chosen,
         recs.loc[placed],
@@ -323,6 +337,7 @@ def find_hotspots(
         cells,
         cell_m,
         total_harm,
+        streets,
     )
     result = HotspotResult(
         hotspots=tuple(hotspots),
@@ -373,15 +388,7 @@ def _segment_units(
     no_snap_highways: Sequence[str],
 ) -> tuple[np.ndarray, tuple[CrimeReject, ...]]:
     """Segment of each record (-1 if none is near), and the records too far from any road."""
-    if isinstance(network, RoadNetwork):
-        raise InputError(
-            "pass one mode's network (network.car or network.foot), not the RoadNetwork",
-            field="network",
-        )
-    if network is None:
-        raise InputError(
-            "the segment method needs a network (e.g. road_network.car)", field="network"
-        )
+    assert network is not None
     if not (math.isfinite(max_snap_m) and max_snap_m > 0):
         raise InputError(f"max_snap_m must be positive, got {max_snap_m}", field="max_snap_m")
     unit, unassigned_idx = _assign_segments(network, x, y, max_snap_m, no_snap_highways)
@@ -398,6 +405,19 @@ def _segment_units(
         )
     )
     return unit, unassigned
+
+
+def _check_network(network: ModeNetwork | None, *, required: bool) -> None:
+    """Refuse a whole RoadNetwork, or no network where one is ``required``."""
+    if isinstance(network, RoadNetwork):
+        raise InputError(
+            "pass one mode's network (network.car or network.foot), not the RoadNetwork",
+            field="network",
+        )
+    if network is None and required:
+        raise InputError(
+            "the segment method needs a network (e.g. road_network.car)", field="network"
+        )
 
 
 def _grid_cells(x: np.ndarray, y: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
@@ -446,10 +466,7 @@ def _assign_segments(
     no_snap_highways: Sequence[str],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Nearest usable main-network segment of each point (-1 beyond ``max_snap_m``)."""
-    banned_codes = np.isin(np.asarray(net.highway_labels, dtype=object), list(no_snap_highways))
-    seg_banned = np.zeros(len(net.seg_start), dtype=bool)
-    seg_banned[net.edge_segment] = banned_codes[net.edge_highway]
-    usable = np.flatnonzero(net.seg_main & ~seg_banned)
+    usable = np.flatnonzero(net.seg_main & ~_banned_segments(net, no_snap_highways))
     unit = np.full(len(x), -1, dtype=np.int64)
     if len(x) and len(usable):
         tree = shapely.STRtree(net.segment_lines()[usable])
@@ -458,6 +475,14 @@ def _assign_segments(
         )
         unit[pi] = usable[ti]
     return unit, np.flatnonzero(unit < 0)
+
+
+def _banned_segments(net: ModeNetwork, no_snap_highways: Sequence[str]) -> np.ndarray:
+    """Per segment, whether its road class is one records are never placed on (a motorway)."""
+    banned_codes = np.isin(np.asarray(net.highway_labels, dtype=object), list(no_snap_highways))
+    seg_banned = np.zeros(len(net.seg_start), dtype=bool)
+    seg_banned[net.edge_segment] = banned_codes[net.edge_highway]
+    return seg_banned
 
 
 def _aggregate(recs: pd.DataFrame, unit: np.ndarray, x: np.ndarray, y: np.ndarray) -> pd.DataFrame:
@@ -483,12 +508,88 @@ def _aggregate(recs: pd.DataFrame, unit: np.ndarray, x: np.ndarray, y: np.ndarra
     )
 
 
-def _segment_road(net: ModeNetwork, seg: int) -> tuple[str, str]:
-    """Name and highway class of a segment ("" where unknown)."""
-    name = str(net.name_labels[int(net.seg_name[seg])]).strip()
-    edge = int(net.seg_fwd_edge[seg]) if net.seg_fwd_edge[seg] >= 0 else int(net.seg_bwd_edge[seg])
-    highway = str(net.highway_labels[int(net.edge_highway[edge])]) if edge >= 0 else ""
-    return name, highway
+def hotspot_label(street: str, location_hint: str, grid_ref: str) -> str:
+    """A hot spot's name as data.police.uk names places, with its grid reference second.
+
+    ``"On or near <street> (<grid_ref>)"`` from the road name; without one, from the
+    data.police.uk place of ``location_hint`` (e.g. "On or near Parking Area"); without either,
+    the grid reference alone.
+    """
+    place = street.strip() or location_hint.strip().removeprefix("On or near").strip()
+    return f"On or near {place} ({grid_ref})" if place else grid_ref
+
+
+def _road_names(net: ModeNetwork) -> np.ndarray:
+    """OSM name (or ref) of each segment's road, printable; "" where it has none."""
+    labels = [strip_control(str(name)).strip() for name in net.name_labels]
+    return np.asarray(labels, dtype=object)[net.seg_name]
+
+
+def _segment_streets(net: ModeNetwork, segments: np.ndarray) -> dict[int, str]:
+    """The road name of each of ``segments`` ("" where the road has no name)."""
+    names = _road_names(net)
+    return {int(u): str(names[u]) for u in segments}
+
+
+def _cell_streets(
+    net: ModeNetwork | None,
+    recs: pd.DataFrame,
+    unit: np.ndarray,
+    chosen: pd.DataFrame,
+    cells: np.ndarray,
+    cell_m: float,
+    no_snap_highways: Sequence[str],
+) -> dict[int, str]:
+    """The most harmful named road of each chosen cell (absent where no named road is in it).
+
+    Each record of the cell counts for the named road nearest it among the parts of roads inside
+    the cell (a road just over the cell's edge names the neighbouring cell, not this one); the
+    road names' harm is summed and the largest wins, ties to the alphabetically first name.
+    Road classes records are never placed on (``no_snap_highways``: motorways) name nothing.
+    """
+    if net is None or chosen.empty:
+        return {}
+    names = _road_names(net)
+    named = np.flatnonzero((names != "") & ~_banned_segments(net, no_snap_highways))
+    chosen_units = chosen["unit"].to_numpy(dtype=np.int64)
+    ix, iy = cells[chosen_units, 0], cells[chosen_units, 1]
+    boxes = shapely.box(ix * cell_m, iy * cell_m, (ix + 1) * cell_m, (iy + 1) * cell_m)
+    if not len(named):
+        return {}
+    lines = net.segment_lines()[named]
+    box_k, line_k = shapely.STRtree(lines).query(boxes, predicate="intersects")
+    pieces = pd.DataFrame(
+        {
+            "box": box_k,
+            "piece": shapely.intersection(lines[line_k], boxes[box_k]),
+            "street": names[named[line_k]],
+        }
+    )
+    slot = pd.Series(np.arange(len(chosen_units)), index=chosen_units)
+    members = np.flatnonzero(np.isin(unit, chosen_units))
+    pts = pd.DataFrame(
+        {
+            "rec": members,
+            "box": slot.loc[unit[members]].to_numpy(),
+            "point": shapely.points(
+                recs["x_m"].to_numpy()[members], recs["y_m"].to_numpy()[members]
+            ),
+            "harm": recs["harm"].to_numpy(dtype=np.float64)[members],
+        }
+    )
+    pairs = pts.merge(pieces, on="box")
+    if pairs.empty:
+        return {}
+    pairs["d"] = shapely.distance(pairs["point"].to_numpy(), pairs["piece"].to_numpy())
+    # Nearest road of each record; equally near roads go to the alphabetically first name.
+    nearest = pairs.sort_values(["rec", "d", "street"], kind="stable").drop_duplicates("rec")
+    harm = nearest.groupby(["box", "street"], sort=True)["harm"].sum().reset_index()
+    harm["key"] = -np.round(harm["harm"].to_numpy(), 6)
+    best = harm.sort_values(["box", "key", "street"], kind="stable").drop_duplicates("box")
+    return {
+        int(chosen_units[b]): str(street)
+        for b, street in zip(best["box"], best["street"], strict=True)
+    }
 
 
 def _make_hotspots(
@@ -499,8 +600,12 @@ def _make_hotspots(
     cells: np.ndarray,
     cell_m: float,
     total_harm: float,
+    streets: dict[int, str],
 ) -> list[Hotspot]:
-    """Hot spots for the chosen units (segment method if ``net`` is given, else grid cells)."""
+    """Hot spots for the chosen units (segment method if ``net`` is given, else grid cells).
+
+    ``streets`` is the road name of each unit that has one (see :func:`hotspot_label`).
+    """
     if chosen.empty:
         return []
     members = recs.assign(unit=unit)
@@ -538,16 +643,15 @@ def _make_hotspots(
                 line, shapely.line_locate_point(line, shapely.Point(cx, cy))
             )
             x_m, y_m = float(shapely.get_x(pt)), float(shapely.get_y(pt))
-            name, highway = _segment_road(net, u)
             unit_id = f"seg-{u}"
-            road = f"unnamed {highway} road" if highway else "unnamed road"
-            label = name or f"{road} at {os_grid_ref(x_m, y_m, 8)}"
+            grid_ref = os_grid_ref(x_m, y_m, 8)
         else:
             x_m, y_m = cx, cy
             ix, iy = (int(v) for v in cells[u])
             unit_id = f"E{ix * cell_m:.0f}N{iy * cell_m:.0f}"
-            centre = ((ix + 0.5) * cell_m, (iy + 0.5) * cell_m)
-            label = f"{cell_m:g} m cell at {os_grid_ref(*centre, 8)}"
+            grid_ref = os_grid_ref((ix + 0.5) * cell_m, (iy + 0.5) * cell_m, 8)
+        location_hint = str(hint.get(u, ""))
+        label = hotspot_label(streets.get(u, ""), location_hint, grid_ref)
         out.append(
             Hotspot(
                 site_id=f"HS-{rank:03d}",
@@ -561,7 +665,7 @@ def _make_hotspots(
                 label=label,
                 share_of_harm=float(row.harm) / total_harm if total_harm > 0 else 0.0,
                 unit_id=unit_id,
-                location_hint=str(hint.get(u, "")),
+                location_hint=location_hint,
             )
         )
     return out

@@ -32,11 +32,17 @@ from planner.demand.harm import (
     harm_derivation_rows,
     resolve_harm_weights,
 )
-from planner.demand.hotspots import HOTSPOT_COLUMNS, HotspotResult, find_hotspots, os_grid_ref
+from planner.demand.hotspots import (
+    HOTSPOT_COLUMNS,
+    HotspotResult,
+    find_hotspots,
+    hotspot_label,
+    os_grid_ref,
+)
 from planner.demand.sites import read_site_points
 from planner.errors import InputError
-from planner.roads.network import RoadNetwork, read_boundary
-from tests.conftest import shared_file
+from planner.roads.network import RoadNetwork, build_network, read_boundary
+from tests.conftest import LAT0, LON0, STEP_DEG, make_ways, shared_file
 
 OAKHAM_CENTRE_M = tuple(float(v) for v in to_bng().transform(-0.7296, 52.6705))
 LEICS_MONTHS = ("2022-08", "2022-09", "2022-10")
@@ -155,7 +161,8 @@ def test_rutland_segment_hotspots(
         seg = int(h.unit_id.removeprefix("seg-"))
         assert car.seg_main[seg]
         assert shapely.distance(lines[seg], shapely.Point(h.x_m, h.y_m)) < 1e-6
-        assert h.label == car.name_labels[car.seg_name[seg]]
+        name = car.name_labels[car.seg_name[seg]]
+        assert name and h.label == f"On or near {name} ({os_grid_ref(h.x_m, h.y_m, 8)})"
     top3 = [distance_to_oakham_m(h.x_m, h.y_m) for h in result.hotspots[:3]]
     assert min(top3) < 1_000, top3
     assert result.hotspots[0].location_hint == "On or near Stocken Hall Mews"
@@ -178,13 +185,60 @@ def test_rutland_grid_hotspots_and_town_scale(
         assert shapely.contains_xy(area, h.x_m, h.y_m)
         east, north = (float(v) for v in h.unit_id.removeprefix("E").split("N"))
         assert east <= h.x_m <= east + 150 and north <= h.y_m <= north + 150
-        assert re.fullmatch(r"150 m cell at (SK|SP|TF) \d{4} \d{4}", h.label), h.label
+        # Without a network to name streets from, the data.police.uk place names the cell.
+        ref = os_grid_ref(east + 75, north + 75, 8)
+        assert re.fullmatch(r"(SK|SP|TF) \d{4} \d{4}", ref)
+        assert h.label == hotspot_label("", h.location_hint, ref), h.label
     assert min(distance_to_oakham_m(h.x_m, h.y_m) for h in result.hotspots[:3]) < 1_000
 
     coarse = find_hotspots(rutland_intake, method="grid", cell_m=2_000, top_n=1)
     top = coarse.hotspots[0]
     assert distance_to_oakham_m(top.x_m, top.y_m) < 1_500
     assert top.n_records > 100
+
+
+def test_rutland_grid_hotspots_named_after_streets(
+    rutland: RoadNetwork, rutland_intake: CrimeIntake
+) -> None:
+    """Grid hot spots with the car network: "On or near <street in the cell> (<grid ref>)".
+
+    The street is checked against a plain loop over every record and every named road piece in
+    the cell (not the module's vectorised code), and is a real OpenStreetMap street of Rutland.
+    Looked at by hand: the top cell is around HMP Stocken, on Stocken Hall Road (the records say
+    "Stocken Hall Mews", a snap point off the road).
+    """
+    car = rutland.car
+    result = find_hotspots(rutland_intake, method="grid", network=car, top_n=15)
+    assert_ranked(result)
+    lines = car.segment_lines()
+    names = np.array([car.name_labels[c] for c in car.seg_name], dtype=object)
+    motorway = np.zeros(len(names), dtype=bool)
+    motorway[car.edge_segment] = np.asarray(car.highway_labels)[car.edge_highway] == "motorway"
+    recs = rutland_intake.records
+    for h in result.hotspots:
+        east, north = (float(v) for v in h.unit_id.removeprefix("E").split("N"))
+        cell = shapely.box(east, north, east + 150, north + 150)
+        ref = os_grid_ref(east + 75, north + 75, 8)
+        match = re.fullmatch(r"On or near (.+) \(((?:SK|SP|TF) \d{4} \d{4})\)", h.label)
+        assert match and match[2] == ref, h.label
+        pieces = [
+            (str(names[k]), shapely.intersection(lines[k], cell))
+            for k in np.flatnonzero(shapely.intersects(lines, cell))
+            if names[k] and not motorway[k]
+        ]
+        assert match[1] in {n for n, _ in pieces}
+        harm: dict[str, float] = {}
+        inside = recs[
+            (recs["x_m"] >= east)
+            & (recs["x_m"] < east + 150)
+            & (recs["y_m"] >= north)
+            & (recs["y_m"] < north + 150)
+        ]
+        for x, y, w in inside[["x_m", "y_m", "harm"]].itertuples(index=False):
+            _d, street = min((shapely.distance(g, shapely.Point(x, y)), n) for n, g in pieces)
+            harm[street] = harm.get(street, 0.0) + w
+        assert match[1] == min(harm, key=lambda n: (-round(harm[n], 6), n))
+    assert result.hotspots[0].label == "On or near Stocken Hall Road (SK 9567 1822)"
 
 
 def test_hotspot_and_reject_csvs(
@@ -249,13 +303,133 @@ def test_city_of_london(city: RoadNetwork, force_areas: Path) -> None:
     result = find_hotspots(intake, method="segment", network=city.car, top_n=8)
     assert_ranked(result)
     top = result.hotspots[0]
-    assert top.label == "Liverpool Street" and top.n_records == 63
+    assert top.n_records == 63
+    assert top.label == f"On or near Liverpool Street ({os_grid_ref(top.x_m, top.y_m, 8)})"
     area = shapely.buffer(boundary, 300.0)
     assert all(shapely.contains_xy(area, h.x_m, h.y_m) for h in result.hotspots)
     # The grid finds the same place first.
     grid = find_hotspots(intake, method="grid", top_n=3)
     assert grid.hotspots[0].location_hint == top.location_hint
     assert np.hypot(grid.hotspots[0].x_m - top.x_m, grid.hotspots[0].y_m - top.y_m) < 150
+
+
+# ----------------------------------------------------------------------------- names, by hand
+
+
+def tiny_street_network() -> RoadNetwork:
+    """A loop of four roads inside one 500 m grid cell (E486500 N308500) near Oakham.
+
+    Bridge Street runs east along the south side, Mill Lane north up the east side, an unnamed
+    road back west along the north side, and a motorway south down the west side.
+    """
+    nodes = {1: (0, 0), 2: (3, 0), 3: (3, 1.5), 4: (0, 1.5)}
+    ways = [
+        (100, [1, 2], {"highway": "residential", "name": "Bridge Street"}),
+        (101, [2, 3], {"highway": "residential", "name": "Mill Lane"}),
+        (102, [3, 4], {"highway": "unclassified"}),
+        (103, [4, 1], {"highway": "motorway", "oneway": "no", "name": "Motorway Name"}),
+    ]
+    return build_network(make_ways(nodes, ways))  # type: ignore[arg-type]
+
+
+def tiny_crimes(tmp_path: Path, rows: Sequence[tuple[float, float, str, str]]) -> Path:
+    """A crime file of ``(i, j, crime type, location)`` rows, at grid points of ``make_ways``."""
+    header = real_rows()[0]
+    out = []
+    for k, (i, j, crime_type, location) in enumerate(rows):
+        out.append(
+            (
+                f"id{k}",
+                "2022-08",
+                "Leicestershire Police",
+                "Leicestershire Police",
+                f"{LON0 + i * STEP_DEG:.6f}",
+                f"{LAT0 + j * STEP_DEG:.6f}",
+                location,
+                "E01025789",
+                "Rutland 001A",
+                crime_type,
+                "Under investigation",
+                "",
+            )
+        )
+    return write_rows(tmp_path / "tiny.csv", out, header)
+
+
+TINY_ROWS = [
+    # Three anti-social behaviour records by Mill Lane (about 10 m off it).
+    (2.85, 0.7, "Anti-social behaviour", "On or near Parking Area"),
+    (2.85, 0.8, "Anti-social behaviour", "On or near Parking Area"),
+    (2.85, 0.5, "Anti-social behaviour", "On or near Parking Area"),
+    # A robbery by Bridge Street.
+    (1.5, 0.1, "Robbery", "On or near Bridge Street"),
+    # Beside the motorway, which names nothing: Bridge Street is the nearest other named road.
+    (0.1, 0.6, "Anti-social behaviour", "On or near Petrol Station"),
+]
+
+
+def test_cell_named_after_its_most_harmful_street(tmp_path: Path) -> None:
+    """Each record counts for its nearest named road in the cell; the most harm names the cell."""
+    net = tiny_street_network()
+    path = tiny_crimes(tmp_path, TINY_ROWS)
+    ref = os_grid_ref(486_750, 308_750, 8)
+    assert ref == "SK 8675 0875"
+    flat = read_crimes(path, harm_weights=dict.fromkeys(CRIME_TYPES, 1.0))
+    by_count = find_hotspots(flat, method="grid", cell_m=500, network=net.car, top_n=1)
+    (cell,) = by_count.hotspots
+    assert cell.unit_id == "E486500N308500" and cell.n_records == 5
+    # Mill Lane 3 records, Bridge Street 2 (its robbery and the record by the motorway).
+    assert cell.label == "On or near Mill Lane (SK 8675 0875)"
+    assert cell.location_hint == "On or near Parking Area"
+
+    # Harm, not counts: a robbery weighing 10 makes Bridge Street (10 + 1) outweigh Mill Lane (3).
+    weighted = read_crimes(path, harm_weights={**dict.fromkeys(CRIME_TYPES, 1.0), "Robbery": 10.0})
+    by_harm = find_hotspots(weighted, method="grid", cell_m=500, network=net.car, top_n=1)
+    assert by_harm.hotspots[0].label == "On or near Bridge Street (SK 8675 0875)"
+
+    # No network: the data.police.uk place; the hot spot CSV and its summary carry the name.
+    hinted = find_hotspots(flat, method="grid", cell_m=500, top_n=1)
+    assert hinted.hotspots[0].label == "On or near Parking Area (SK 8675 0875)"
+    assert hinted.hotspot_rows()[0]["label"] == hinted.hotspots[0].label
+    assert "On or near Parking Area (SK 8675 0875)" in hinted.summary()
+    # A cell with no named road and no place: the grid reference alone.
+    blank = tiny_crimes(tmp_path, [(1.5, 1.45, "Robbery", "On or near ")])
+    unnamed = find_hotspots(read_crimes(blank), method="grid", cell_m=500, network=net.car, top_n=1)
+    assert unnamed.hotspots[0].label == "On or near Mill Lane (SK 8675 0875)"
+    alone = find_hotspots(read_crimes(blank), method="grid", cell_m=500, top_n=1)
+    assert alone.hotspots[0].label == "SK 8675 0875"
+
+
+def test_segment_named_after_its_road_or_the_place(tmp_path: Path) -> None:
+    """A named segment gives its road; an unnamed one the data.police.uk place, else the grid ref."""
+    net = tiny_street_network()
+    rows = [*TINY_ROWS, (1.5, 1.45, "Robbery", "On or near Supermarket")]
+    result = find_hotspots(
+        read_crimes(tiny_crimes(tmp_path, rows)), method="segment", network=net.car, top_n=10
+    )
+    labels = {h.label.split(" (")[0]: h for h in result.hotspots}
+    assert set(labels) == {
+        "On or near Mill Lane",
+        "On or near Bridge Street",
+        "On or near Supermarket",
+    }
+    for h in result.hotspots:
+        assert h.label.endswith(f" ({os_grid_ref(h.x_m, h.y_m, 8)})")
+    assert labels["On or near Bridge Street"].n_records == 2
+
+    blank = tiny_crimes(tmp_path, [(1.5, 1.45, "Robbery", "On or near ")])
+    (h,) = find_hotspots(read_crimes(blank), method="segment", network=net.car, top_n=1).hotspots
+    assert h.label == os_grid_ref(h.x_m, h.y_m, 8)
+
+
+def test_hotspot_label_forms() -> None:
+    """The three forms of a name, as data.police.uk writes places."""
+    assert hotspot_label("Bridge Street", "On or near Shop", "TL 4502 5852") == (
+        "On or near Bridge Street (TL 4502 5852)"
+    )
+    assert hotspot_label("", "On or near Shop", "TL 4502 5852") == "On or near Shop (TL 4502 5852)"
+    assert hotspot_label("", "Shop", "TL 4502 5852") == "On or near Shop (TL 4502 5852)"
+    assert hotspot_label(" ", "On or near ", "TL 4502 5852") == "TL 4502 5852"
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -339,6 +513,7 @@ def test_bad_rows_each_counted_once(tmp_path: Path, rutland_area_m: shapely.Geom
         "no_coordinates": 1,
         "bad_coordinates": 3,
         "outside_area": 1,
+        "outside_coverage": 0,
         "excluded_place": 0,
     }
     by_row = {r.row: r for r in intake.rejects}
