@@ -17,7 +17,9 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -51,6 +53,15 @@ SiteKind = Literal[
 ]
 SITE_KINDS: tuple[str, ...] = SiteKind.__args__  # type: ignore[attr-defined]
 MP_KINDS = frozenset({"mp_office", "mp_surgery", "mp_home"})
+Presence = Literal["visit", "drive_past", "post"]
+"""How a unit is present at a site: ``visit`` stops for the dwell; ``drive_past`` slows by
+(at most :data:`DRIVE_PAST_MAX_DWELL_MIN` minutes); ``post`` stays through each window, relieved
+in slots of ``[demand] post_slot_min``."""
+PRESENCES: tuple[str, ...] = Presence.__args__  # type: ignore[attr-defined]
+DRIVE_PAST_MAX_DWELL_MIN = 2.0
+"""Longest dwell of a drive-past, minutes: a drive-past must never become a stop outside."""
+_KIND_PRESENCE = {"mp_home": "drive_past", "protest": "post"}
+"""Kinds whose usual presence is not ``visit`` (kept when a config overrides the kind)."""
 
 
 MAX_CONFIG_BYTES = 1_000_000
@@ -294,6 +305,45 @@ class SolverConfig(_Model):
     seed: int
 
 
+#: Shifts shorter than this get no refreshment break: Police Regulations 2003 Annex E ties the
+#: 45-minute refreshment period to a normal daily period of duty of 8 hours; a short (4-5 h)
+#: shift is worked through.  ``latest_h`` is capped at it so every shift that gets a break can
+#: hold its whole window.
+MIN_BREAK_SHIFT_H = 6.0
+
+
+class BreakConfig(_Model):
+    """The refreshment break in every unit-shift of at least :data:`MIN_BREAK_SHIFT_H` hours.
+
+    Police Regulations 2003 Annex E: a normal daily period of duty of 8 hours includes a
+    45-minute refreshment period.  The break must *start* at least ``earliest_h`` hours into the
+    shift and *end* at most ``latest_h`` hours into it; its start is drawn on a 15-minute grid
+    from ``seed`` and the shift id, so it differs between shifts (a break is not a pattern an
+    observer can learn) yet every week is reproducible.  ``duration_min = 0`` disables breaks.
+
+    ``where = "station"`` is the only place for now: the solver's compiled route kernels have
+    no break inside a route, so the shift is planned as two routes from and back to the
+    station either side of the break, and refreshment at the station is common practice for
+    response and neighbourhood officers (kit, radio charging, a kitchen).
+    """
+
+    duration_min: float = Field(default=45.0, ge=0, le=120)
+    earliest_h: float = Field(default=3.0, ge=0, le=MIN_BREAK_SHIFT_H)
+    latest_h: float = Field(default=6.0, gt=0, le=MIN_BREAK_SHIFT_H)
+    where: Literal["station"] = "station"
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _window_holds_break(self) -> BreakConfig:
+        if self.duration_min > 0 and self.earliest_h * 60 + self.duration_min > self.latest_h * 60:
+            raise ValueError(
+                f"a {self.duration_min:g}-minute break cannot start after {self.earliest_h:g} h "
+                f"and end by {self.latest_h:g} h: make latest_h at least earliest_h + "
+                f"{self.duration_min / 60:g}"
+            )
+        return self
+
+
 class KindDemandConfig(_Model):
     """Default demand of one site kind (each may be overridden per site)."""
 
@@ -303,6 +353,22 @@ class KindDemandConfig(_Model):
     required: bool = False
     priority: float = Field(default=1.0, gt=0, le=100)
     max_per_route: int = Field(default=1, ge=1, le=50)
+    presence: Presence = "visit"
+
+    @model_validator(mode="after")
+    def _drive_past_is_short(self) -> KindDemandConfig:
+        # A drive-past that stops for 15 minutes is a stop outside an MP's home: refuse it.
+        if (
+            self.presence == "drive_past"
+            and "dwell_min" in self.model_fields_set
+            and self.dwell_min > DRIVE_PAST_MAX_DWELL_MIN
+        ):
+            raise ValueError(
+                f"dwell_min {self.dwell_min:g} is too long for presence 'drive_past' (at most "
+                f'{DRIVE_PAST_MAX_DWELL_MIN:g} minutes); lower it, or set presence = "visit" '
+                "for a stop"
+            )
+        return self
 
 
 def _default_kinds() -> dict[str, KindDemandConfig]:
@@ -314,12 +380,20 @@ def _default_kinds() -> dict[str, KindDemandConfig]:
         "mp_surgery": KindDemandConfig(
             visits_per_week=1, min_gap_h=0.5, required=True, priority=5.0, max_per_route=4
         ),
-        "mp_home": KindDemandConfig(visits_per_week=3, min_gap_h=24, priority=4.0),
+        "mp_home": KindDemandConfig(
+            visits_per_week=3, min_gap_h=24, priority=4.0, presence="drive_past"
+        ),
         "place_of_worship": KindDemandConfig(visits_per_week=4, min_gap_h=12, priority=2.0),
         "community_centre": KindDemandConfig(visits_per_week=2, min_gap_h=24, priority=1.5),
         "protest": KindDemandConfig(
-            visits_per_week=2, min_gap_h=1, required=True, priority=4.0, max_per_route=4
+            visits_per_week=2,
+            min_gap_h=1,
+            required=True,
+            priority=4.0,
+            max_per_route=4,
+            presence="post",
         ),
+        # An event (a lights switch-on, a match) is visited; a post is asked for per site.
         "event": KindDemandConfig(visits_per_week=1, min_gap_h=1, priority=2.0, max_per_route=4),
         "hotspot": KindDemandConfig(visits_per_week=7, min_gap_h=6, priority=1.0),
     }
@@ -335,15 +409,50 @@ class DemandConfig(_Model):
     risk_weights: dict[Literal["low", "medium", "high", "critical"], float] = Field(
         default_factory=lambda: {"low": 1.0, "medium": 2.0, "high": 4.0, "critical": 8.0}  # type: ignore[arg-type]
     )
-    hotspot_max_visits: int = Field(default=14, ge=1, le=100)
+    hotspot_min_gap_min: float = Field(
+        default=60.0,
+        ge=15,
+        le=720,
+        description="least time between two visits to one hot spot, so units circulate",
+    )
+    hotspot_decay: float = Field(
+        default=0.7,
+        gt=0,
+        le=1,
+        description="worth of each further visit to a hot spot in a day, relative to the one before",
+    )
+    hotspot_oversupply: float = Field(
+        default=1.5,
+        ge=1,
+        le=5,
+        description="candidate hot-spot visits offered, as a multiple of what units on duty can make",
+    )
+    foot_reach_min: float = Field(
+        default=30.0,
+        ge=5,
+        le=120,
+        description="foot units patrol hot spots within this walk of their station",
+    )
+
+    post_slot_min: int = Field(
+        default=60,
+        ge=15,
+        le=240,
+        description="a post (presence 'post') is covered in relief slots of this length",
+    )
 
     @field_validator("kinds", mode="before")
     @classmethod
     def _merge_defaults(cls, v: object) -> object:
-        # A config overrides only the kinds it names; the rest keep their defaults.
+        # A config overrides only the kinds it names; the rest keep their defaults. A kind
+        # overridden without a presence keeps its usual one: tuning a protest's priority must
+        # not quietly turn its post into a 15-minute visit.
         if isinstance(v, dict):
             merged: dict[str, object] = dict(_default_kinds())
-            merged.update(v)
+            for kind, given in v.items():
+                if isinstance(given, dict) and "presence" not in given and kind in _KIND_PRESENCE:
+                    given = {**given, "presence": _KIND_PRESENCE[kind]}
+                merged[kind] = given
             return merged
         return v
 
@@ -353,6 +462,62 @@ class ExcludedPlaceConfig(LocationConfig):
 
     name: Name = Field(min_length=1)
     radius_m: float = Field(default=200.0, ge=10, le=5000)
+
+
+class ProfileBandConfig(_Model):
+    """One band of a time-of-week crime profile (:mod:`planner.demand.profiles`).
+
+    The hours from ``start`` to ``end`` (Europe/London wall clock) on each of ``days`` get
+    ``weight`` relative to an ordinary hour (1). ``end`` at or before ``start`` runs past
+    midnight into the next day (``end == start``: 24 hours). Profiles are hourly, so times are
+    whole hours. Where bands overlap their weights multiply.
+    """
+
+    days: list[Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Daily"]] = Field(
+        min_length=1
+    )
+    start: str
+    end: str
+    weight: float = Field(gt=0, le=100)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _whole_hour(cls, v: str) -> str:
+        if parse_hhmm(v).minute:
+            raise ValueError(f"{v!r}: profiles are hourly; give a whole hour such as '22:00'")
+        return v
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: list[str]) -> list[str]:
+        if "Daily" in v and len(v) > 1:
+            raise ValueError("'Daily' stands alone: write days = ['Daily'] or list the days")
+        twice = sorted({d for d in v if v.count(d) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(twice)} listed twice; list each day once")
+        return v
+
+
+def _hotspot_profile_kind(value: object) -> str | None:
+    # A hot spot's profile is a category's name or a list of bands; pydantic then reports
+    # only the errors of the form given, not of both.
+    if isinstance(value, str):
+        return "category"
+    if isinstance(value, list):
+        return "bands"
+    return None
+
+
+HotspotProfileConfig = Annotated[
+    Annotated[str, Tag("category")] | Annotated[list[ProfileBandConfig], Tag("bands")],
+    Discriminator(
+        _hotspot_profile_kind,
+        custom_error_type="hotspot_profile",
+        custom_error_message="give a crime category's name or a list of bands "
+        "({ days = [...], start = 'HH:MM', end = 'HH:MM', weight = ... })",
+    ),
+]
+"""A hot spot's time-of-week profile: a data.police.uk category's name, or its own bands."""
 
 
 class IncidentsConfig(_Model):
@@ -368,6 +533,10 @@ class IncidentsConfig(_Model):
     harm_share: float | None = Field(default=None, gt=0, le=1)
     boundary_buffer_m: float = Field(default=200.0, ge=0, le=5000)
     exclude: list[ExcludedPlaceConfig] = Field(default_factory=list)
+    # Time-of-week profiles (planner.demand.profiles): bands replacing a category's default
+    # profile, and a profile for one hot spot by id (a category's name, or bands).
+    profiles: dict[str, list[ProfileBandConfig]] = Field(default_factory=dict)
+    hotspot_profiles: dict[Id, HotspotProfileConfig] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _selection(self) -> IncidentsConfig:
@@ -392,6 +561,7 @@ class ForceConfig(_Model):
     sites: list[str] = Field(default_factory=list)
     incidents: IncidentsConfig = Field(default_factory=IncidentsConfig)
     demand: DemandConfig = Field(default_factory=DemandConfig)
+    breaks: BreakConfig = Field(default_factory=BreakConfig)
     base_dir: Path = Path(".")
 
     @field_validator("force")

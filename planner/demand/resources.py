@@ -7,9 +7,12 @@ shift is 9 hours on the night the clocks go back and 7 hours on the night they g
 Every possible unit-shift of the week (each unit, each day it may work, each shift it may work)
 is a candidate. First, for each required visit not yet covered, the cheapest unit-shift working
 through one of its windows is chosen. Then candidates are chosen greedily until the next would
-overspend, never past the funded hours: each pick is the candidate with the most demand (prize of the visits whose
-windows overlap it) per officer-hour, discounted by how many units already cover the same
-day and shift. A unit works at most one shift a calendar day and gets at least
+overspend, never past the funded hours: each pick is the candidate with the most demand (prize of
+the visits whose windows overlap it, plus the hot-spot patrol it could do, weighted by when the
+hot spots' harm happens, see :mod:`planner.demand.dosage`) per officer-hour, discounted by how
+many units already cover the same day and shift. A unit-shift with no demand it could meet (a
+foot unit with no hot spot or site within walking reach, say) is never bought: that money is
+reported as not spent. A unit works at most one shift a calendar day and gets at least
 :data:`MIN_REST_H` hours between shifts (the Working Time Regulations' daily rest).
 """
 
@@ -17,9 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from planner.common import DAY_NAMES, LONDON, write_csv
 from planner.config import ForceConfig
@@ -175,24 +179,93 @@ def candidate_shifts(config: ForceConfig) -> list[UnitShift]:
     return out
 
 
+@runtime_checkable
+class ShiftValue(Protocol):
+    """Marginal worth of one more unit-shift, given those already bought."""
+
+    def value(self, shift: UnitShift) -> float:
+        """Worth of buying ``shift`` now (prize scale)."""
+        ...
+
+    def take(self, shift: UnitShift) -> None:
+        """Record that ``shift`` was bought."""
+        ...
+
+
+#: Typical hop between two visits, seconds, for judging how much work a unit-shift holds.
+HOP_S = 600.0
+#: Share of a shift a unit can spend on visits and the hops between them (breaks, the way
+#: out and back take the rest).
+WORKING_SHARE = 0.85
+
+
+class PremisesWork:
+    """Fixed visits as work: a unit-shift is worth the visits it can still take on.
+
+    Each bought unit-shift takes on the most valuable visits not yet taken whose windows it
+    covers, until its working time (``WORKING_SHARE`` of the shift, ``dwell + HOP_S`` per
+    visit) is full, so a second unit on the same day is worth only what the first cannot do.
+    """
+
+    def __init__(self, visits: Sequence[VisitRequirement]) -> None:
+        self._visits = sorted(visits, key=lambda v: (-v.prize, v.visit_id))
+        self._taken: set[str] = set()
+
+    def _fill(self, shift: UnitShift, mark: bool) -> float:
+        room = shift.hours * 3600 * WORKING_SHARE
+        worth = 0.0
+        per_site: dict[str, int] = {}
+        for v in self._visits:
+            work = v.dwell_s + HOP_S
+            if v.visit_id in self._taken or work > room:
+                continue
+            # One unit-shift makes few visits to one site: the site's gap and per-route cap.
+            most = v.max_per_route
+            if v.min_gap_s > 0:
+                most = min(most, 1 + int(shift.hours * 3600 // v.min_gap_s))
+            if per_site.get(v.site_id, 0) >= most:
+                continue
+            if any(w.overlaps(shift.start, shift.end) >= v.dwell_s for w in v.windows):
+                worth += v.prize
+                room -= work
+                per_site[v.site_id] = per_site.get(v.site_id, 0) + 1
+                if mark:
+                    self._taken.add(v.visit_id)
+        return worth
+
+    def value(self, shift: UnitShift) -> float:
+        """Worth of the visits ``shift`` would take on."""
+        return self._fill(shift, mark=False)
+
+    def take(self, shift: UnitShift) -> None:
+        """Give ``shift`` its visits."""
+        self._fill(shift, mark=True)
+
+
 def select_shifts(
     candidates: Sequence[UnitShift],
     funded_officer_hours: float,
     visits: Sequence[VisitRequirement] = (),
+    hotspot_value: ShiftValue | Callable[[UnitShift], float] | None = None,
 ) -> list[UnitShift]:
-    """Choose unit-shifts within the funded hours (see the module docstring)."""
+    """Choose unit-shifts within the funded hours (see the module docstring).
 
-    def demand_in(s: UnitShift) -> float:
-        return sum(
-            v.prize * max((w.overlaps(s.start, s.end) for w in v.windows), default=0.0) / 3600
-            for v in visits
-            if v.windows
-        )
+    Each pick is the unit-shift worth most per officer-hour *given those already bought*:
+    the fixed visits it could still take on (:class:`PremisesWork`) plus the hot-spot patrol
+    it adds (``hotspot_value``, e.g. :class:`planner.demand.dosage.HotspotSlots`; a plain
+    function is taken as a fixed worth per shift). A unit-shift worth nothing more is never
+    bought, so every one bought has work to do.
+    """
+    work = PremisesWork(visits)
+    hot = hotspot_value
 
-    base = {s.shift_id: (demand_in(s) if visits else 0.0) + 1e-6 for s in candidates}
+    def worth(s: UnitShift) -> float:
+        if isinstance(hot, ShiftValue):
+            return work.value(s) + hot.value(s)
+        return work.value(s) + (hot(s) if hot is not None else 0.0)
+
     chosen: list[UnitShift] = []
     used = 0.0
-    cover: dict[tuple[dt.date, str], int] = {}
     by_unit: dict[str, list[UnitShift]] = {}
     remaining = list(candidates)
 
@@ -200,12 +273,14 @@ def select_shifts(
         nonlocal used
         chosen.append(s)
         used += s.officer_hours
-        cover[(s.day, s.shift)] = cover.get((s.day, s.shift), 0) + 1
         by_unit.setdefault(s.unit_id, []).append(s)
         remaining.remove(s)
+        work.take(s)
+        if isinstance(hot, ShiftValue):
+            hot.take(s)
 
     def fits(s: UnitShift) -> bool:
-        return used + s.officer_hours <= funded_officer_hours + 1e-9 and _rest_ok(
+        return used + s.officer_hours <= funded_officer_hours + 1e-9 and rest_ok(
             s, by_unit.get(s.unit_id, [])
         )
 
@@ -225,16 +300,16 @@ def select_shifts(
             continue
         options = [s for s in remaining if serves(s) and fits(s)]
         if options:
-            take(min(options, key=lambda s: (s.officer_hours, -base[s.shift_id], s.shift_id)))
+            take(min(options, key=lambda s: (s.officer_hours, -worth(s), s.shift_id)))
     while remaining:
         best = None
         best_key: tuple[float, int] | None = None
         for i, s in enumerate(remaining):
-            if used + s.officer_hours > funded_officer_hours + 1e-9 or not _rest_ok(
-                s, by_unit.get(s.unit_id, [])
-            ):
+            if not fits(s):
                 continue
-            score = base[s.shift_id] / (1 + cover.get((s.day, s.shift), 0)) / s.officer_hours
+            score = worth(s) / s.officer_hours
+            if score <= 1e-9:
+                continue
             key = (score, -i)
             if best_key is None or key > best_key:
                 best, best_key = s, key
@@ -245,7 +320,8 @@ def select_shifts(
     return chosen
 
 
-def _rest_ok(s: UnitShift, taken: Sequence[UnitShift]) -> bool:
+def rest_ok(s: UnitShift, taken: Sequence[UnitShift]) -> bool:
+    """Whether ``s`` can join ``taken`` (the same unit's shifts): one a day, 11 hours' rest."""
     rest = dt.timedelta(hours=MIN_REST_H)
     for t in taken:
         if t.day == s.day:
@@ -255,11 +331,21 @@ def _rest_ok(s: UnitShift, taken: Sequence[UnitShift]) -> bool:
     return True
 
 
-def resources_for_week(config: ForceConfig, visits: Sequence[VisitRequirement] = ()) -> Resources:
-    """The unit-shifts the week's budget buys, chosen to meet ``visits`` where they are."""
+def resources_for_week(
+    config: ForceConfig,
+    visits: Sequence[VisitRequirement] = (),
+    hotspot_value: ShiftValue | Callable[[UnitShift], float] | None = None,
+    exclude: frozenset[str] = frozenset(),
+) -> Resources:
+    """The unit-shifts the week's budget buys, chosen to meet ``visits`` and hot-spot harm.
+
+    ``exclude`` names unit-shifts not to buy (ones an earlier plan left without a route).
+    """
     candidates = candidate_shifts(config)
     funded = config.budget.pounds_per_week / config.budget.cost_per_officer_hour
-    selected = select_shifts(candidates, funded, visits)
+    selected = select_shifts(
+        [c for c in candidates if c.shift_id not in exclude], funded, visits, hotspot_value
+    )
     res = Resources(
         pounds_per_week=config.budget.pounds_per_week,
         cost_per_officer_hour=config.budget.cost_per_officer_hour,

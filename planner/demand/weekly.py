@@ -13,15 +13,35 @@ risk               low, medium, high or critical (tension or threat level)
 lon, lat           WGS84 degrees, or
 easting, northing  British National Grid metres (EPSG:27700)
 postcode           kept for reference only; never geocoded
-windows            when a visit counts, see :mod:`planner.demand.windows`; empty = any time
-visits_per_week    override of the kind's default (for dated kinds: per dated window)
-dwell_min          override of the dwell per visit (default 15 minutes, the Koper curve)
+windows            when a visit counts, see :mod:`planner.demand.windows`; empty = any time.
+                   Named windows have their own visits: ``Jumu'ah: Fri 12:30-14:00 x1
+                   required; Evening: Daily 17:30-19:30 x3`` (``xN`` visits in the window,
+                   default 1; ``required``; ``priority=P``), visit ids ``<site>#<slug>#<k>``
+visits_per_week    override of the kind's default (for dated kinds: per dated window) for the
+                   unnamed windows; a cell of named windows only has no unnamed visits unless
+                   this is given (then at any time in the week; never for dated kinds)
+faith              place_of_worship only: with an empty ``windows`` cell, the main weekly
+                   service (:data:`~planner.demand.windows.FAITH_WINDOWS`) becomes a named window, and the kind's
+                   visits_per_week still adds unnamed visits at any time; other faiths or
+                   empty: no named window
+presence           ``visit`` (stop for the dwell), ``drive_past`` (dwell at most 2 minutes;
+                   default for mp_home) or ``post`` (stay through each window in relief slots
+                   of ``[demand] post_slot_min``; default for protest); else the kind's
+                   ``presence``
+dwell_min          override of the dwell per visit (default 15 minutes, the Koper curve; 2
+                   for a drive-past, which may not exceed 2; ignored for a post)
 min_gap_h          override of the minimum gap between two visits to the site
 required           true/false override: must every visit be made?
 priority           override of the kind's priority weight
 restricted         true/false: a site whose location is not shown (always true for mp_home)
 notes              what officers should look for (briefings)
 =================  ===========================================================================
+
+A post's windows are cut into consecutive slots of ``post_slot_min`` (the last may be shorter),
+each a visit whose service fills the slot exactly (dwell = slot length), with no minimum gap, so
+one unit can hold the post through or another relieve it; every slot is required unless the
+row says ``required`` false. ``visits_per_week`` and ``xN`` do not apply to a post. A site's
+visits (unnamed plus named, or a post's slots) are at most 100, the ``visits_per_week`` limit.
 
 Overrides obey the limits of the config's ``[demand.kinds]`` (:class:`KindDemandConfig`), and
 booleans are true/false/yes/no/1/0 (any case) or empty for the default: anything else is an
@@ -37,6 +57,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,10 +67,33 @@ from typing import Any
 import numpy as np
 import shapely
 
-from planner.common import PLAIN_NUMBER_RE, write_csv
-from planner.config import MP_KINDS, SITE_KINDS, ForceConfig, KindDemandConfig
+from planner.common import write_csv
+from planner.config import (
+    DRIVE_PAST_MAX_DWELL_MIN,
+    MP_KINDS,
+    SITE_KINDS,
+    ForceConfig,
+    KindDemandConfig,
+)
+from planner.demand.overrides import (
+    MAX_SITE_VISITS,
+    drive_past_dwell,
+    parse_bool,
+    parse_override,
+    parse_presence,
+)
 from planner.demand.sites import SitePoints
-from planner.demand.windows import TimeWindow, format_window, parse_windows
+from planner.demand.spread import spread_times
+from planner.demand.windows import (
+    FAITH_WINDOWS,
+    NamedWindow,
+    TimeWindow,
+    WindowGrammarError,
+    format_window,
+    parse_window_cell,
+    post_slots,
+    slot_ids,
+)
 from planner.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -58,14 +102,17 @@ DATED_KINDS = frozenset({"mp_surgery", "protest", "event"})
 RISKS = ("low", "medium", "high", "critical")
 OVERRIDES = ("visits_per_week", "dwell_min", "min_gap_h", "required", "priority")
 BOOLEAN_COLUMNS = ("required", "restricted")
-_TRUE = frozenset({"true", "yes", "1"})
-_FALSE = frozenset({"false", "no", "0"})
-_BOUND_WORDS = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
 
 
 @dataclass(frozen=True)
 class Site:
-    """A place that may need patrol visits this week, located in EPSG:27700."""
+    """A place that may need patrol visits this week, located in EPSG:27700.
+
+    ``windows`` are the unnamed windows (empty: any time), ``named_windows`` the named ones,
+    each with its own visits; ``named_only`` is true when the ``windows`` cell lists named
+    windows and no unnamed one (then unnamed visits are made only if ``visits_per_week`` is
+    given). ``presence`` is the row's ``presence`` cell, ``""`` for the kind's default.
+    """
 
     site_id: str
     name: str
@@ -80,6 +127,9 @@ class Site:
     harm: float | None = None
     evidence: dict[str, int] = field(default_factory=dict)
     overrides: dict[str, str] = field(default_factory=dict)
+    named_windows: tuple[NamedWindow, ...] = ()
+    named_only: bool = False
+    presence: str = ""
 
     @property
     def is_mp_premises(self) -> bool:
@@ -94,7 +144,9 @@ class VisitRequirement:
     Attributes
     ----------
     visit_id
-        ``<site_id>#<n>``.
+        ``<site_id>#<n>``; ``<site_id>#<slug>#<n>`` in a named window; ``<site_id>#post#<HHMM>``
+        for a post's slot starting at HH:MM (``#post#<YYYY-MM-DD>T<HHMM>`` if the post spans
+        several days).
     windows
         When the visit may start *and* finish its dwell (the dwell fits inside one window).
     dwell_s, min_gap_s
@@ -103,6 +155,10 @@ class VisitRequirement:
         If true the plan must make it (or explain why it cannot).
     prize
         Harm-weighted value of making it.
+    window
+        The name of its named window; ``""`` if unnamed.
+    presence
+        ``visit``, ``drive_past`` or ``post`` (:data:`planner.config.PRESENCES`).
     """
 
     visit_id: str
@@ -114,6 +170,8 @@ class VisitRequirement:
     required: bool
     prize: float
     max_per_route: int = 1
+    window: str = ""
+    presence: str = "visit"
 
 
 @dataclass(frozen=True)
@@ -195,6 +253,8 @@ class Demand:
                         "dwell_min": f"{v.dwell_s / 60:g}",
                         "min_gap_h": f"{v.min_gap_s / 3600:g}",
                         "windows": "; ".join(format_window(w) for w in v.windows),
+                        "window": v.window,
+                        "presence": v.presence,
                     }
                     for v in self.visits
                 ),
@@ -207,6 +267,8 @@ class Demand:
                     "dwell_min",
                     "min_gap_h",
                     "windows",
+                    "window",
+                    "presence",
                 ],
             ),
             write_rejects(out / "rejects.csv", self.rejects),
@@ -224,75 +286,6 @@ def write_rejects(path: str | Path, rejects: Sequence[Reject]) -> Path:
         ),
         ["source", "record_id", "stage", "reason"],
     )
-
-
-def parse_bool(text: str) -> bool | None:
-    """``true``/``false``, ``yes``/``no`` or ``1``/``0`` in any case; ``None`` if empty.
-
-    Raises
-    ------
-    ValueError
-        For anything else (``ture``, ``y``, ``2``): a typo must not silently mean false.
-    """
-    t = text.strip().lower()
-    if not t:
-        return None
-    if t in _TRUE:
-        return True
-    if t in _FALSE:
-        return False
-    raise ValueError(f"{text.strip()!r} is not true or false; write true, false, yes, no, 1 or 0")
-
-
-def _limits(name: str) -> list[tuple[str, float]]:
-    """The bounds of a :class:`KindDemandConfig` field, as ``("ge", 0.0)`` pairs."""
-    out = []
-    for meta in KindDemandConfig.model_fields[name].metadata:
-        for op in _BOUND_WORDS:
-            bound = getattr(meta, op, None)
-            if isinstance(bound, int | float):
-                out.append((op, float(bound)))
-    return out
-
-
-def _within(number: float, op: str, bound: float) -> bool:
-    return {
-        "ge": number >= bound,
-        "gt": number > bound,
-        "le": number <= bound,
-        "lt": number < bound,
-    }[op]
-
-
-def parse_override(name: str, text: str) -> int | float | bool:
-    """A per-site override (one of :data:`OVERRIDES`), within the limits of the config's kinds.
-
-    Raises
-    ------
-    ValueError
-        Saying what is wrong and what is allowed: not a number (NaN included), not finite, not
-        a whole number of visits, outside the :class:`KindDemandConfig` limits, not a boolean.
-    """
-    t = text.strip()
-    if name == "required":
-        value = parse_bool(t)
-        if value is None:
-            raise ValueError("is empty; write true or false")
-        return value
-    if not PLAIN_NUMBER_RE.fullmatch(t):
-        what = "not finite" if t.lower().lstrip("+-").startswith("inf") else "not a number"
-        raise ValueError(f"{t!r} is {what}; write a number such as 2 or 7.5")
-    number = float(t)
-    limits = _limits(name)
-    allowed = " and ".join(f"{_BOUND_WORDS[op]} {bound:g}" for op, bound in limits)
-    if name == "visits_per_week" and not number.is_integer():
-        raise ValueError(f"{t!r} is not a whole number of visits; {name} must be {allowed}")
-    if not all(_within(number, op, bound) for op, bound in limits):
-        raise ValueError(
-            f"{t!r} is out of range: {name} must be {allowed} (the limits of [demand.kinds] "
-            "in the force config)"
-        )
-    return int(number) if name == "visits_per_week" else number
 
 
 def _check_cells(points: SitePoints, row: int, attrs: dict[str, str]) -> bool:
@@ -314,6 +307,17 @@ def _check_cells(points: SitePoints, row: int, attrs: dict[str, str]) -> bool:
                 parse_override(name, text)
         except ValueError as exc:
             raise InputError(str(exc), path=points.path, row=row, field=name) from None
+    presence = parse_presence(attrs.get("presence", ""))
+    if presence is None:
+        raise InputError(
+            f"{attrs['presence'].strip()!r} is not a presence; write visit, drive_past or post",
+            path=points.path,
+            row=row,
+            field="presence",
+        )
+    dwell = attrs.get("dwell_min", "").strip()
+    if presence == "drive_past" and dwell and float(dwell) > DRIVE_PAST_MAX_DWELL_MIN:
+        raise InputError(drive_past_dwell(dwell), path=points.path, row=row, field="dwell_min")
     return bool(parse_bool(attrs.get("restricted", "")))
 
 
@@ -338,30 +342,67 @@ def _outside(
     return out
 
 
+@dataclass(frozen=True)
+class _Cell:
+    """A row's windows in the week: unnamed, named (those falling in the week), named only."""
+
+    windows: tuple[TimeWindow, ...] = ()
+    named: tuple[NamedWindow, ...] = ()
+    named_only: bool = False
+
+
 def _row_problem(
-    kind: str, risk: str, located: bool, windows_text: str, week_days: Sequence[dt.date]
-) -> tuple[str | None, list[TimeWindow]]:
-    """Why a row cannot be a site (``None`` if it can), and its windows in the week."""
+    kind: str,
+    risk: str,
+    located: bool,
+    windows_text: str,
+    week_days: Sequence[dt.date],
+    faith: str = "",
+) -> tuple[str | None, _Cell]:
+    """Why a row cannot be a site (``None`` if it can), and its windows in the week.
+
+    Raises
+    ------
+    WindowGrammarError
+        A mistake in the named form of the windows cell.
+    """
     if kind not in SITE_KINDS or kind == "hotspot":
         allowed = ", ".join(k for k in SITE_KINDS if k != "hotspot")
-        return f"field 'kind': {kind!r} is not a site kind; use one of {allowed}", []
+        return f"field 'kind': {kind!r} is not a site kind; use one of {allowed}", _Cell()
     if risk not in RISKS:
-        return f"field 'risk': {risk!r} is not a risk level; use low, medium, high or critical", []
+        return (
+            f"field 'risk': {risk!r} is not a risk level; use low, medium, high or critical",
+            _Cell(),
+        )
     if not located:
         return (
             "unlocated: no coordinates (a postcode alone is not geocoded; add lon/lat or "
             "easting/northing)",
-            [],
+            _Cell(),
         )
+    default = FAITH_WINDOWS.get(faith.strip().lower(), "") if kind == "place_of_worship" else ""
     try:
-        windows = parse_windows(windows_text, week_days)
+        windows, named = parse_window_cell(windows_text.strip() or default, week_days)
+    except WindowGrammarError:
+        raise
     except ValueError as exc:
-        return f"field 'windows': {exc}", []
-    if windows_text.strip() and not windows:
-        return "no window falls in the planning week", []
-    if kind in DATED_KINDS and not windows:
-        return f"a {kind} needs dated windows, e.g. '2026-12-02 18:00-20:00'", []
-    return None, windows
+        return f"field 'windows': {exc}", _Cell()
+    for n in named:
+        if n.priority is not None:
+            try:
+                parse_override("priority", f"{n.priority:g}")
+            except ValueError as exc:
+                raise WindowGrammarError(
+                    f"window {n.name!r}: priority={exc}; e.g. 'Evening: Daily 17:30-19:30 x3 "
+                    "priority=5'"
+                ) from None
+    in_week = tuple(n for n in named if n.windows)  # a dated window of another week is dropped
+    if windows_text.strip() and not windows and not in_week:
+        return "no window falls in the planning week", _Cell()
+    if kind in DATED_KINDS and not windows and not in_week:
+        return f"a {kind} needs dated windows, e.g. '2026-12-02 18:00-20:00'", _Cell()
+    named_only = bool(windows_text.strip()) and bool(named) and not windows
+    return None, _Cell(tuple(windows), in_week, named_only)
 
 
 def sites_from_points(
@@ -389,7 +430,10 @@ def sites_from_points(
     ------
     InputError
         Naming the file, row and column: an override outside the :class:`KindDemandConfig`
-        limits or not a finite number, a boolean that is not true/false/yes/no/1/0.
+        limits or not a finite number, a boolean that is not true/false/yes/no/1/0, a
+        ``presence`` that is not visit/drive_past/post, a drive-past's ``dwell_min`` over 2, a
+        mistake in the named form of ``windows`` (:func:`~planner.demand.windows.parse_window_cell`).
+        A plain ``windows`` cell that cannot be read is a reject, as before named windows.
     """
     sites: list[Site] = []
     rejects: list[Reject] = []
@@ -402,7 +446,12 @@ def sites_from_points(
         kind = attrs.get("kind", "").strip()
         risk = attrs.get("risk", "medium").strip().lower() or "medium"
         located = bool(np.isfinite(x) and np.isfinite(y))
-        problem, windows = _row_problem(kind, risk, located, attrs.get("windows", ""), week_days)
+        try:
+            problem, cell = _row_problem(
+                kind, risk, located, attrs.get("windows", ""), week_days, attrs.get("faith", "")
+            )
+        except WindowGrammarError as exc:
+            raise InputError(str(exc), path=points.path, row=row, field="windows") from None
         if problem is None and row - 1 in outside:
             problem = outside[row - 1]
         if problem is not None:
@@ -416,14 +465,214 @@ def sites_from_points(
                 risk=risk,
                 x_m=float(x),
                 y_m=float(y),
-                windows=tuple(windows),
+                windows=cell.windows,
                 source=source,
                 restricted=kind == "mp_home" or restricted,
                 notes=attrs.get("notes", ""),
                 overrides={k: attrs[k] for k in OVERRIDES if attrs.get(k, "").strip()},
+                named_windows=cell.named,
+                named_only=cell.named_only,
+                presence=parse_presence(attrs.get("presence", "")) or "",
             )
         )
     return sites, rejects
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """What each visit to a site asks for, after the row's overrides."""
+
+    presence: str
+    n_visits: int  # unnamed visits (for dated kinds: per dated window)
+    dwell_min: float
+    gap_h: float
+    required: bool
+    required_given: bool
+    priority: float
+    weight: float
+    max_per_route: int
+
+
+def _where(site: Site) -> dict[str, Any]:
+    """``path`` and ``row`` of an :class:`InputError` about a site read from ``file:row``."""
+    m = re.fullmatch(r"(.+):(\d+)", site.source)
+    return {"path": m.group(1), "row": int(m.group(2))} if m else {"path": site.source}
+
+
+def _terms(site: Site, config: ForceConfig) -> _Terms:
+    """The site's kind defaults with its overrides applied.
+
+    Raises
+    ------
+    ValueError
+        A bad override (sites read from files were checked by :func:`sites_from_points`; this
+        guards others), reported as a reject.
+    InputError
+        A drive-past asked to dwell longer than :data:`DRIVE_PAST_MAX_DWELL_MIN`.
+    """
+    dem = config.demand
+    kind_cfg: KindDemandConfig = dem.kinds[site.kind]  # type: ignore[index]
+    ov = site.overrides
+    presence = site.presence or kind_cfg.presence
+    if "dwell_min" in kind_cfg.model_fields_set:
+        kind_dwell = kind_cfg.dwell_min
+    else:
+        kind_dwell = DRIVE_PAST_MAX_DWELL_MIN if presence == "drive_past" else dem.dwell_min
+
+    def value(name: str, default: float) -> float:
+        return float(parse_override(name, ov[name])) if name in ov else default
+
+    n_visits = int(value("visits_per_week", kind_cfg.visits_per_week))
+    if site.named_only and ("visits_per_week" not in ov or site.kind in DATED_KINDS):
+        n_visits = 0  # the cell lists only named windows: they are the visits asked for
+    dwell_min = value("dwell_min", kind_dwell)
+    if presence == "drive_past" and dwell_min > DRIVE_PAST_MAX_DWELL_MIN:
+        raise InputError(drive_past_dwell(f"{dwell_min:g}"), **_where(site), field="dwell_min")
+    return _Terms(
+        presence=presence,
+        n_visits=n_visits,
+        dwell_min=dwell_min,
+        gap_h=value("min_gap_h", kind_cfg.min_gap_h),
+        required=bool(parse_override("required", ov["required"]))
+        if "required" in ov
+        else kind_cfg.required,
+        required_given="required" in ov,
+        priority=value("priority", kind_cfg.priority),
+        weight=dem.risk_weights[site.risk],  # type: ignore[index]
+        max_per_route=kind_cfg.max_per_route,
+    )
+
+
+def _too_many(site: Site, n: int, what: str, fix: str) -> InputError:
+    return InputError(
+        f"{n} {what} in the week: a site has at most {MAX_SITE_VISITS} (the visits_per_week "
+        f"limit); {fix}",
+        **_where(site),
+        field="windows",
+    )
+
+
+def _site_visits(
+    site: Site, config: ForceConfig, whole_week: tuple[TimeWindow, ...]
+) -> list[VisitRequirement] | str:
+    """A premises or tension site's visits this week, or why it has none (a reject reason).
+
+    Raises
+    ------
+    InputError
+        A drive-past dwell over 2 minutes; more visits or post slots than the cap.
+    """
+    try:
+        t = _terms(site, config)
+    except InputError:
+        raise
+    except ValueError as exc:
+        return f"bad override: {exc}"
+    if t.presence == "post":
+        return _post_visits(site, t, config.demand.post_slot_min)
+    dwell_s = t.dwell_min * 60
+    named = [
+        (n, tuple(w for w in n.windows if w.duration_s >= dwell_s)) for n in site.named_windows
+    ]
+    n_named = sum(n.visits or 1 for n in site.named_windows)
+    usable = tuple(w for w in site.windows or whole_week if w.duration_s >= dwell_s)
+    if t.n_visits == 0 and not n_named:
+        return "visits_per_week is 0: no patrol asked for"
+    for n, wins in named:
+        if not wins:
+            return f"no window of {n.name!r} is long enough for a {t.dwell_min:g}-minute visit"
+    if t.n_visits and not usable:
+        return f"no window is long enough for a {t.dwell_min:g}-minute visit"
+    if named and t.n_visits + n_named > MAX_SITE_VISITS:
+        raise _too_many(
+            site,
+            t.n_visits + n_named,
+            f"visits ({n_named} in named windows, {t.n_visits} unnamed)",
+            "lower xN or visits_per_week",
+        )
+
+    def visit(
+        visit_id: str, wins: tuple[TimeWindow, ...], required: bool, prize: float, name: str
+    ) -> VisitRequirement:
+        return VisitRequirement(
+            visit_id=visit_id,
+            site_id=site.site_id,
+            kind=site.kind,
+            windows=wins,
+            dwell_s=dwell_s,
+            min_gap_s=t.gap_h * 3600,
+            required=required,
+            prize=prize,
+            max_per_route=t.max_per_route,
+            window=name,
+            presence=t.presence,
+        )
+
+    groups: list[tuple[TimeWindow, ...]]
+    if site.kind in DATED_KINDS:
+        groups = [(w,) for w in usable for _ in range(t.n_visits)]
+    else:
+        # Repeated visits share their windows: give each its own time of day.
+        groups = spread_times(
+            usable, t.n_visits, dwell_s, key=f"{config.solver.seed}:{site.site_id}"
+        )
+    out = [
+        visit(f"{site.site_id}#{k}", wins, t.required, t.priority * t.weight, "")
+        for k, wins in enumerate(groups, start=1)
+    ]
+    for n, wins in named:
+        required = t.required if n.required is None else n.required
+        priority = t.priority if n.priority is None else n.priority
+        out.extend(
+            visit(f"{site.site_id}#{n.slug}#{k}", wins, required, priority * t.weight, n.name)
+            for k in range(1, (n.visits or 1) + 1)
+        )
+    return out
+
+
+def _post_visits(site: Site, t: _Terms, slot_min: float) -> list[VisitRequirement] | str:
+    """A post's relief slots: each a required visit whose service fills the slot exactly."""
+    spans = [("", site.windows, None, None)] + [
+        (n.name, n.windows, n.required, n.priority) for n in site.named_windows
+    ]
+    slots = [
+        (name, slot, required, priority)
+        for name, wins, required, priority in spans
+        for w in wins
+        for slot in post_slots(w, slot_min)
+    ]
+    if not slots:
+        return (
+            "presence 'post' needs the times to cover: give windows, e.g. '2026-12-05 11:00-15:00'"
+        )
+    if len(slots) > MAX_SITE_VISITS:
+        raise _too_many(
+            site,
+            len(slots),
+            f"post slots of {slot_min:g} minutes",
+            "shorten the post's windows, or lengthen [demand] post_slot_min",
+        )
+    ids = slot_ids([slot for _, slot, _, _ in slots])
+    out = []
+    for key, (name, slot, required, priority) in zip(ids, slots, strict=True):
+        out.append(
+            VisitRequirement(
+                visit_id=f"{site.site_id}#post#{key}",
+                site_id=site.site_id,
+                kind=site.kind,
+                windows=(slot,),
+                dwell_s=slot.duration_s,
+                min_gap_s=0.0,
+                required=(t.required if t.required_given else True)
+                if required is None
+                else required,
+                prize=(t.priority if priority is None else priority) * t.weight,
+                max_per_route=len(slots),
+                window=name,
+                presence="post",
+            )
+        )
+    return out
 
 
 def build_demand(
@@ -445,95 +694,21 @@ def build_demand(
     """
     week_start, week_end = config.week.start, config.week.end
     whole_week = (TimeWindow(week_start, week_end),)
-    dem = config.demand
-    hot_harm = [s.harm for s in sites if s.kind == "hotspot" and s.harm]
-    mean_harm = float(np.mean(hot_harm)) if hot_harm else 1.0
-    max_harm = max(hot_harm) if hot_harm else 1.0
     visits: list[VisitRequirement] = []
     out_rejects = list(rejects)
     kept_sites: list[Site] = []
     for site in sites:
-        kind_cfg: KindDemandConfig = dem.kinds[site.kind]  # type: ignore[index]
-        ov = site.overrides
-        kind_dwell = (
-            kind_cfg.dwell_min if "dwell_min" in kind_cfg.model_fields_set else dem.dwell_min
-        )
-        try:
-            # Sites read from files were checked by sites_from_points; this guards others.
-            n_visits = (
-                int(parse_override("visits_per_week", ov["visits_per_week"]))
-                if "visits_per_week" in ov
-                else kind_cfg.visits_per_week
-            )
-            dwell_min = (
-                float(parse_override("dwell_min", ov["dwell_min"]))
-                if "dwell_min" in ov
-                else kind_dwell
-            )
-            gap_h = (
-                float(parse_override("min_gap_h", ov["min_gap_h"]))
-                if "min_gap_h" in ov
-                else kind_cfg.min_gap_h
-            )
-            required = (
-                bool(parse_override("required", ov["required"]))
-                if "required" in ov
-                else kind_cfg.required
-            )
-            priority = (
-                float(parse_override("priority", ov["priority"]))
-                if "priority" in ov
-                else kind_cfg.priority
-            )
-        except ValueError as exc:
-            out_rejects.append(Reject(site.source, site.site_id, "demand", f"bad override: {exc}"))
+        if site.kind == "hotspot":
+            # Hot spots have no fixed visits: they take every free minute of the deployed
+            # unit-shifts, as candidates made once the shifts are known (planner.demand.dosage).
+            kept_sites.append(site)
             continue
-        if site.kind == "hotspot" and site.harm:
-            if "visits_per_week" not in ov:  # dosage in proportion to harm
-                n_visits = max(1, round(dem.hotspot_max_visits * site.harm / max_harm))
-            weight = dem.risk_weights["medium"] * site.harm / mean_harm
-        else:
-            weight = dem.risk_weights[site.risk]  # type: ignore[index]
-        windows = site.windows or whole_week
-        dwell_s = dwell_min * 60
-        usable = tuple(w for w in windows if w.duration_s >= dwell_s)
-        if n_visits == 0:
-            out_rejects.append(
-                Reject(
-                    site.source, site.site_id, "demand", "visits_per_week is 0: no patrol asked for"
-                )
-            )
-            continue
-        if not usable:
-            out_rejects.append(
-                Reject(
-                    site.source,
-                    site.site_id,
-                    "demand",
-                    f"no window is long enough for a {dwell_min:g}-minute visit",
-                )
-            )
+        made = _site_visits(site, config, whole_week)
+        if isinstance(made, str):
+            out_rejects.append(Reject(site.source, site.site_id, "demand", made))
             continue
         kept_sites.append(site)
-        groups: list[tuple[TimeWindow, ...]]
-        if site.kind in DATED_KINDS:
-            groups = [(w,) for w in usable for _ in range(n_visits)]
-        else:
-            groups = [usable] * n_visits
-        for k, wins in enumerate(groups, start=1):
-            visits.append(
-                VisitRequirement(
-                    visit_id=f"{site.site_id}#{k}",
-                    site_id=site.site_id,
-                    kind=site.kind,
-                    windows=wins,
-                    dwell_s=dwell_s,
-                    min_gap_s=gap_h * 3600,
-                    required=required,
-                    prize=priority * weight,
-                    max_per_route=kind_cfg.max_per_route,
-                )
-            )
+        visits.extend(made)
     demand = Demand(
         week_label=config.week.label,
         sites=tuple(kept_sites),

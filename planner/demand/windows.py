@@ -8,6 +8,11 @@ Grammar of a site's ``windows`` cell (clauses separated by ``;``)::
     2026-12-02 18:00-20:00       one dated window (a surgery, a protest)
     Sat 22:00-02:00              ends after midnight: runs into Sunday
 
+Named windows, each with its own visits, are items ``Name: <window> [xN] [required]
+[priority=P]`` separated by ``;`` (see :func:`parse_window_cell`)::
+
+    Jumu'ah: Fri 12:30-14:00 x1 required; Evening: Daily 17:30-19:30 x3
+
 Times are Europe/London wall-clock times, so a window keeps its local time across the clock
 changes; a window over the missing hour of the spring change is shortened by it, and one over
 the repeated hour of the autumn change is an hour longer. An empty cell means any time in the
@@ -21,7 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from planner.common import DAY_NAMES, LONDON
+from planner.common import DAY_NAMES, LONDON, PLAIN_NUMBER_RE
 from planner.config import parse_hhmm
 
 _RANGE = re.compile(r"^(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$")
@@ -173,3 +178,236 @@ def format_window(window: TimeWindow) -> str:
     a, b = window.start.astimezone(LONDON), window.end.astimezone(LONDON)
     end = f"{b:%H:%M}" if a.date() == b.date() else f"{b:%a %H:%M}"
     return f"{a:%a %d %b %H:%M}-{end} {b:%Z}"
+
+
+FAITH_WINDOWS = {
+    "muslim": "Jumu'ah: Fri 12:30-14:00 x1 required",
+    "christian": "Sunday service: Sun 09:30-12:30",
+    "jewish": "Shabbat: Sat 09:00-12:30",
+    "sikh": "Sunday diwan: Sun 10:00-13:30",
+    "hindu": "Sunday puja: Sun 10:00-13:00",
+}
+"""The main weekly service of a place of worship by its ``faith`` cell, used when its
+``windows`` cell is empty. Friday prayers are the one service a mosque's community expects to be
+protected, so Jumu'ah is required; the others are visited if the plan can. Local times vary:
+a site's own ``windows`` cell always wins."""
+NAMED_EXAMPLE = "Jumu'ah: Fri 12:30-14:00 x1 required; Evening: Daily 17:30-19:30 x3"
+"""The named-window form, quoted in error messages."""
+MAX_NAME_CHARS = 60
+# "Name:" is text before a colon that is not followed by a digit: the colons of times always
+# are ("12:30"), so "Mass 2: Sun 11:00-12:00" is named and "Fri 12:30-14:00" is not.
+_NAMED = re.compile(r"^(?P<name>[^:]*?)\s*:(?!\d)\s*(?P<spec>.*)$", re.DOTALL)
+_VISITS = re.compile(r"^[xX](\d+)$")
+_PRIORITY = re.compile(r"^priority=(.*)$", re.IGNORECASE)
+
+
+class WindowGrammarError(ValueError):
+    """A mistake in the named form of a ``windows`` cell.
+
+    Names, ``xN``, ``required``, ``priority=P``; the plain day-and-time form keeps the plain
+    ``ValueError`` of :func:`parse_windows`.
+    """
+
+
+@dataclass(frozen=True)
+class NamedWindow:
+    """A named window of a site: its own visits, required flag and priority.
+
+    Attributes
+    ----------
+    name
+        As written, e.g. ``"Jumu'ah"``.
+    slug
+        The name in visit ids (``<site>#<slug>#<k>``): lower case, apostrophes dropped, other
+        runs of non-word characters made ``-``.
+    windows
+        Its windows in the planning week (sorted, merged; empty if none falls in the week).
+    visits
+        ``xN``: visits in this window over the week; ``None`` if not given (one visit).
+    required, priority
+        ``required`` and ``priority=P`` if given, else ``None`` (the row's or kind's value).
+    """
+
+    name: str
+    slug: str
+    windows: tuple[TimeWindow, ...]
+    visits: int | None = None
+    required: bool | None = None
+    priority: float | None = None
+
+
+def slugify(name: str) -> str:
+    """``"Jumu'ah"`` -> ``"jumuah"``, ``"Sunday service"`` -> ``"sunday-service"``."""
+    text = re.sub(r"['\u2019`]", "", name.strip().lower())
+    return re.sub(r"[\W_]+", "-", text).strip("-")
+
+
+def _modifiers(
+    item: str, spec: str, named: bool
+) -> tuple[str, int | None, bool | None, float | None]:
+    """Split trailing ``xN``, ``required`` and ``priority=P`` off a window spec."""
+    tokens = re.sub(r"\s*=\s*", "=", spec).split()
+    visits: int | None = None
+    required: bool | None = None
+    priority: float | None = None
+    while tokens:
+        token = tokens[-1]
+        m_visits, m_priority = _VISITS.match(token), _PRIORITY.match(token)
+        if m_visits:
+            visits = int(m_visits.group(1))
+            if not 1 <= visits <= 100:
+                raise WindowGrammarError(
+                    f"{token!r} in {item!r}: visits in a window are x1 to x100; e.g. "
+                    f"{NAMED_EXAMPLE!r}"
+                )
+        elif token.lower() == "required":
+            required = True
+        elif m_priority:
+            text = m_priority.group(1)
+            if not PLAIN_NUMBER_RE.fullmatch(text):
+                raise WindowGrammarError(
+                    f"{token!r} in {item!r}: the priority is a number, e.g. 'priority=3'"
+                )
+            priority = float(text)
+        else:
+            break
+        tokens.pop()
+    rest = " ".join(tokens)
+    if tokens and not tokens[-1][-1:].isdigit() and any(c.isdigit() for c in rest):
+        # Every window ends with a time, so a word after the times is a misspelt modifier.
+        raise WindowGrammarError(
+            f"{tokens[-1]!r} in {item!r} is not a window modifier; after the times write xN "
+            f"(visits), required or priority=P, e.g. {NAMED_EXAMPLE!r}"
+        )
+    given = visits is not None or required is not None or priority is not None
+    if given and not named:
+        raise WindowGrammarError(
+            f"{item!r}: xN, required and priority=P belong to a named window; give it a name, "
+            f"e.g. 'Prayers: {item}'"
+        )
+    return rest, visits, required, priority
+
+
+def _same(old: NamedWindow, name: str, key: str, value: object, item: str) -> None:
+    previous = getattr(old, key)
+    if value is not None and previous is not None and value != previous:
+        raise WindowGrammarError(
+            f"{item!r}: window {name!r} is named twice with different {key}; give "
+            f"{'xN' if key == 'visits' else key} once"
+        )
+
+
+def is_named_cell(text: str) -> bool:
+    """Whether a ``windows`` cell uses the named form (a ``Name:`` or a modifier)."""
+    for item in (c.strip() for c in text.split(";")):
+        tokens = re.sub(r"\s*=\s*", "=", item).split()
+        if not tokens:
+            continue
+        last = tokens[-1]
+        if _NAMED.match(item) or _VISITS.match(last) or _PRIORITY.match(last):
+            return True
+        if last.lower() == "required":
+            return True
+    return False
+
+
+def parse_window_cell(
+    text: str, week_days: Sequence[dt.date]
+) -> tuple[list[TimeWindow], list[NamedWindow]]:
+    """A ``windows`` cell: its unnamed windows and its named windows.
+
+    Each ``;``-separated item is either a plain clause of :func:`parse_windows` (the unnamed
+    windows, whose visits are the row's ``visits_per_week``) or ``Name: <clause>`` followed by
+    any of ``xN`` (visits this week in that window, default 1), ``required`` and ``priority=P``.
+    A name given twice (``Evening: Mon 17:00-19:00; Evening: Thu 18:00-20:00``) is one window
+    over both clauses. Names are told apart by their :func:`slugify` form.
+
+    Returns
+    -------
+    tuple
+        The unnamed windows (exactly :func:`parse_windows` of the unnamed items) and the named
+        windows in the order first given; a named window none of whose times fall in the
+        week has no windows.
+
+    Raises
+    ------
+    WindowGrammarError
+        A mistake in the named form (empty or overlong name, bad ``xN`` or ``priority=P``, an
+        unknown word after the times, modifiers on an unnamed clause, a named window's clause
+        that :func:`parse_windows` refuses), quoting the item and the right form.
+    ValueError
+        From :func:`parse_windows`, for a cell in the plain (unnamed) form.
+    """
+    if not is_named_cell(text):
+        return parse_windows(text, week_days), []
+    unnamed: list[str] = []
+    named: dict[str, NamedWindow] = {}
+    for item in (c.strip() for c in text.split(";")):
+        if not item:
+            continue
+        m = _NAMED.match(item)
+        if m is None:
+            unnamed.append(_modifiers(item, item, named=False)[0])
+            continue
+        name, spec = m.group("name").strip(), m.group("spec").strip()
+        if not name or len(name) > MAX_NAME_CHARS:
+            raise WindowGrammarError(
+                f"{item!r}: a window's name is 1 to {MAX_NAME_CHARS} characters before the "
+                f"colon, e.g. {NAMED_EXAMPLE!r}"
+            )
+        clause, visits, required, priority = _modifiers(item, spec, named=True)
+        if not clause:
+            raise WindowGrammarError(
+                f"{item!r}: window {name!r} has no times; write e.g. {NAMED_EXAMPLE!r}"
+            )
+        try:
+            wins = parse_windows(clause, week_days)
+        except ValueError as exc:
+            raise WindowGrammarError(
+                f"window {name!r}: {exc}; the named form is e.g. {NAMED_EXAMPLE!r}"
+            ) from None
+        slug = slugify(name) or f"w{len(named) + 1}"
+        old = named.get(slug)
+        if old is not None:
+            for key, value in (("visits", visits), ("required", required), ("priority", priority)):
+                _same(old, name, key, value, item)
+            visits = visits if visits is not None else old.visits
+            required = required if required is not None else old.required
+            priority = priority if priority is not None else old.priority
+            wins = merge([*old.windows, *wins])
+            name = old.name
+        named[slug] = NamedWindow(name, slug, tuple(wins), visits, required, priority)
+    return parse_windows("; ".join(unnamed), week_days), list(named.values())
+
+
+def post_slots(window: TimeWindow, slot_min: float) -> list[TimeWindow]:
+    """Consecutive relief slots of ``slot_min`` minutes tiling ``window`` exactly.
+
+    The last slot is shorter when the window is not a whole number of slots. Slots step in
+    real time, so a post over a clock change still has every slot ``slot_min`` long.
+    """
+    step = dt.timedelta(minutes=slot_min)
+    out = []
+    start = window.start
+    while start < window.end:
+        end = min(start + step, window.end)
+        out.append(TimeWindow(start, end))
+        start = end
+    return out
+
+
+def slot_ids(slots: Sequence[TimeWindow]) -> list[str]:
+    """Ids of a site's post slots: ``HHMM`` of each start, ``YYYY-MM-DDTHHMM`` over several days.
+
+    A time met twice (the repeated hour of the autumn clock change, overlapping windows) gets
+    ``-2``, ``-3``... so every id is unique.
+    """
+    starts = [s.start.astimezone(LONDON) for s in slots]
+    one_day = len({s.date() for s in starts}) == 1
+    seen: dict[str, int] = {}
+    out = []
+    for s in starts:
+        key = f"{s:%H%M}" if one_day else f"{s:%Y-%m-%dT%H%M}"
+        seen[key] = seen.get(key, 0) + 1
+        out.append(key if seen[key] == 1 else f"{key}-{seen[key]}")
+    return out

@@ -11,7 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.config import ForceConfig, load_config
-from planner.demand.resources import MIN_REST_H, candidate_shifts, resources_for_week, select_shifts
+from planner.demand.resources import (
+    MIN_REST_H,
+    UnitShift,
+    candidate_shifts,
+    resources_for_week,
+    select_shifts,
+)
 
 RUTLAND = Path(__file__).resolve().parents[2] / "data" / "rutland" / "force.toml"
 
@@ -20,6 +26,11 @@ RUTLAND = Path(__file__).resolve().parents[2] / "data" / "rutland" / "force.toml
 def config() -> ForceConfig:
     """The Rutland example configuration."""
     return load_config(RUTLAND)
+
+
+def everywhere(shift: UnitShift) -> float:
+    """Hot-spot demand every unit-shift could meet, so the budget alone limits what is bought."""
+    return 1.0
 
 
 def with_budget(config: ForceConfig, pounds: float, cost: float = 42.5) -> ForceConfig:
@@ -44,7 +55,7 @@ def test_night_shift_on_clock_change(config: ForceConfig) -> None:
 
 def test_budget_report(config: ForceConfig) -> None:
     """£9,000 at £42.50 buys 211.76 officer-hours; 13 eight-hour pairs use 208, 3.76 left."""
-    res = resources_for_week(config)
+    res = resources_for_week(config, hotspot_value=everywhere)
     assert res.funded_officer_hours == pytest.approx(211.7647, abs=1e-3)
     assert res.used_officer_hours == 208
     assert res.leftover_officer_hours == pytest.approx(3.7647, abs=1e-3)
@@ -53,7 +64,7 @@ def test_budget_report(config: ForceConfig) -> None:
 
 def test_rest_rules(config: ForceConfig) -> None:
     """With money for everything, no unit works twice a day or without 11 hours' rest."""
-    res = resources_for_week(with_budget(config, 1e6))
+    res = resources_for_week(with_budget(config, 1e6), hotspot_value=everywhere)
     by_unit: dict[str, list] = {}
     for s in res.selected:
         by_unit.setdefault(s.unit_id, []).append(s)
@@ -68,7 +79,7 @@ def test_rest_rules(config: ForceConfig) -> None:
 @settings(max_examples=60, deadline=None)
 def test_never_over_budget(config: ForceConfig, pounds: float, cost: float) -> None:
     """Whatever the money and the rate, paid officer-hours never exceed what the budget buys."""
-    res = resources_for_week(with_budget(config, pounds, cost))
+    res = resources_for_week(with_budget(config, pounds, cost), hotspot_value=everywhere)
     assert res.used_officer_hours <= res.funded_officer_hours + 1e-9
     assert res.leftover_pounds >= -1e-6
 
@@ -78,14 +89,20 @@ def test_never_over_budget(config: ForceConfig, pounds: float, cost: float) -> N
 def test_more_money_never_fewer_hours(config: ForceConfig, pounds: float, extra: float) -> None:
     """More money never buys fewer paid hours (same rate, same demand)."""
     cands = candidate_shifts(config)
-    less = select_shifts(cands, pounds / 42.5)
-    more = select_shifts(cands, (pounds + extra) / 42.5)
+    less = select_shifts(cands, pounds / 42.5, hotspot_value=everywhere)
+    more = select_shifts(cands, (pounds + extra) / 42.5, hotspot_value=everywhere)
     assert sum(s.officer_hours for s in more) >= sum(s.officer_hours for s in less) - 1e-9
 
 
 def test_writes_unit_shifts(tmp_path: Path, config: ForceConfig) -> None:
     """unit_shifts.csv lists every candidate with whether it was selected."""
-    res = resources_for_week(config)
+    res = resources_for_week(config, hotspot_value=everywhere)
     text = res.write(tmp_path / "unit_shifts.csv").read_text().splitlines()
     assert len(text) == 1 + len(res.candidates)
     assert sum(line.endswith(",True") for line in text) == len(res.selected)
+
+
+def test_no_demand_buys_nothing(config: ForceConfig) -> None:
+    """A unit-shift with no demand it could meet is never bought: the money is not spent."""
+    res = resources_for_week(config)
+    assert res.selected == () and res.leftover_officer_hours == res.funded_officer_hours

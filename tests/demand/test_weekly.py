@@ -10,6 +10,7 @@ import shapely
 
 from planner.common import to_bng
 from planner.config import ForceConfig, load_config
+from planner.demand.dosage import hotspot_demands
 from planner.demand.sites import read_site_points
 from planner.demand.weekly import Site, build_demand, parse_bool, sites_from_points
 from planner.errors import InputError
@@ -101,8 +102,11 @@ def test_bad_rows_are_rejected_with_reason(
     assert len(d.rejects) == 1 and reason in d.rejects[0].reason
 
 
-def test_hotspot_dosage_follows_harm(config: ForceConfig) -> None:
-    """Hot spot visits and prizes are in proportion to harm; the top gets the maximum dose."""
+def test_hotspots_have_no_fixed_visits_and_prizes_follow_harm(config: ForceConfig) -> None:
+    """Hot spots have no fixed visits, and their worth is in proportion to harm.
+
+    Their dosage is elastic, made once the unit-shifts are known (planner.demand.dosage).
+    """
     sites = [
         Site(
             site_id=f"HS-{i}",
@@ -118,10 +122,9 @@ def test_hotspot_dosage_follows_harm(config: ForceConfig) -> None:
         for i, h in enumerate([1000.0, 500.0, 10.0])
     ]
     d = build_demand(config, sites)
-    counts = [sum(v.site_id == f"HS-{i}" for v in d.visits) for i in range(3)]
-    assert counts == [14, 7, 1]
-    prizes = [next(v.prize for v in d.visits if v.site_id == f"HS-{i}") for i in range(3)]
-    assert prizes[0] == pytest.approx(2 * prizes[1])
+    assert not d.visits and [s.site_id for s in d.sites] == ["HS-0", "HS-1", "HS-2"]
+    prizes = [h.base_prize for h in hotspot_demands(d.sites, None, config)]
+    assert prizes[0] == pytest.approx(2 * prizes[1]) and prizes[1] == pytest.approx(50 * prizes[2])
 
 
 @pytest.mark.parametrize(

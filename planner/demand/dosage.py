@@ -1,0 +1,421 @@
+"""Elastic hot-spot dosage: every free minute of a deployed unit-shift goes to hot-spot patrol.
+
+Hot-spot policing practice (Koper 1995; Sherman & Weisburd 1995; the Home Office's Grip /
+Hotspot Action Fund from 2021) has officers circulate between assigned hot spots for their whole
+funded time, about 15 minutes at each, at the hours when harm happens, in an order that is hard
+to predict. So hot spots do not get a fixed number of visits a week. Instead, once the week's
+unit-shifts are chosen, this module offers the optimiser *candidate* hot-spot visits for every
+period a unit that can reach the hot spot is on duty, and the optimiser takes as many as the
+units' time allows after the required visits and premises.
+
+How the candidates are made
+---------------------------
+* The week is cut, per hot spot and per day, into *bands* of ``min_gap_s`` (60 minutes by
+  default) with a seeded random phase per hot spot and day, so band edges, and hence the visit
+  times the optimiser finds first, differ from day to day. A candidate is "a visit to hot spot
+  *h* starting in band *b*"; the hot spot's group keeps two visits at least ``min_gap_s`` apart,
+  so units circulate instead of parking.
+* Its value is ``base_prize(h) x profile_h(b) x decay^k``: ``base_prize`` is the hot spot's harm
+  relative to the mean hot spot's (on the same scale as premises); ``profile_h(b)`` is the
+  time-of-week weight of its crime mix over the band (:mod:`planner.demand.profiles`), so a visit
+  is worth most when its kind of harm happens; and ``k`` is the number of candidates the hot spot
+  already has that day, so a second visit in a day is worth less than the first (diminishing
+  returns, ``decay`` < 1). A tiny seeded jitter breaks ties without a fixed pattern.
+* Candidates are chosen greedily by value, most valuable first, until each band holds
+  ``oversupply`` times what the units on duty then could visit (their minutes over dwell plus a
+  typical hop between hot spots), and no hot spot holds more than ``oversupply`` times its
+  share of the harm of the fleet's visits (so the dose follows harm, not nearness). That keeps the problem small, about ``oversupply`` times the
+  fleet's capacity, while leaving the optimiser the choice. The greedy with decay is the
+  standard allocation for a concave (diminishing-returns) objective, so dosage follows harm.
+
+Candidates the optimiser does not take are opportunities, not requirements: they are never
+reported as missed visits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import heapq
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from planner.common import LONDON
+from planner.config import ForceConfig
+from planner.demand.hotspots import HotspotResult
+from planner.demand.profiles import Profile, profile_for, profiles_from_config
+from planner.demand.resources import UnitShift
+from planner.demand.weekly import Site, VisitRequirement
+from planner.demand.windows import TimeWindow
+
+__all__ = [
+    "DosageParams",
+    "HotspotDemand",
+    "HotspotSlots",
+    "dosage_params",
+    "hotspot_candidates",
+    "hotspot_demands",
+    "shift_value",
+    "within_walk",
+]
+
+
+@dataclass(frozen=True)
+class DosageParams:
+    """How hot-spot candidates are made (see the module docstring).
+
+    Attributes
+    ----------
+    dwell_s
+        Time on site per visit (the Koper curve: 900 s).
+    min_gap_s
+        Least time between the starts of two visits to one hot spot; also the band length.
+    decay
+        Worth of each further candidate at a hot spot on one day, relative to the one before.
+    oversupply
+        Candidates per band, as a multiple of what the units on duty could visit.
+    hop_s
+        Typical travel between two hot spots, per mode, for that capacity estimate.
+    seed
+        Seeds the band phases and tie-breaking jitter.
+    """
+
+    dwell_s: float = 900.0
+    min_gap_s: float = 3600.0
+    decay: float = 0.7
+    oversupply: float = 1.5
+    hop_s: tuple[tuple[str, float], ...] = (("car", 600.0), ("foot", 900.0))
+    seed: int = 0
+
+    def hop(self, mode: str) -> float:
+        """Typical hop for ``mode`` (seconds); the largest given if the mode is not listed."""
+        hops = dict(self.hop_s)
+        return hops.get(mode, max(hops.values(), default=600.0))
+
+
+@dataclass(frozen=True)
+class HotspotDemand:
+    """One hot spot as the dosage sees it: its value and when its harm happens."""
+
+    site_id: str
+    base_prize: float
+    profile: Profile
+
+
+def _unit_random(*parts: object) -> float:
+    """A number in [0, 1) fixed by ``parts``: reproducible on any machine, unlike ``hash()``."""
+    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def _bands(
+    day: dt.date, phase_s: float, length_s: float, tz: dt.tzinfo = LONDON
+) -> list[TimeWindow]:
+    """Bands of ``length_s`` starting at local midnight of ``day`` plus ``phase_s`` (UTC-aware).
+
+    The day's last band may run past midnight: a night shift's hours belong to the day it began.
+    """
+    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+    start = midnight + dt.timedelta(seconds=phase_s)
+    end_of_day = midnight + dt.timedelta(days=1) + dt.timedelta(seconds=phase_s)
+    out = []
+    t = start
+    step = dt.timedelta(seconds=length_s)
+    while t < end_of_day:
+        out.append(TimeWindow(t, t + step))
+        t += step
+    return out
+
+
+def hotspot_candidates(
+    hotspots: Sequence[HotspotDemand],
+    shifts: Sequence[UnitShift],
+    can_serve: Callable[[int, UnitShift], bool],
+    *,
+    params: DosageParams,
+) -> list[VisitRequirement]:
+    """Candidate hot-spot visits for the deployed unit-shifts, most valuable first.
+
+    Parameters
+    ----------
+    hotspots
+        The week's hot spots.
+    shifts
+        The unit-shifts the budget bought.
+    can_serve
+        ``can_serve(i, shift)``: can that unit-shift reach hot spot ``hotspots[i]`` and get back?
+    params
+        Band length, decay, oversupply, seed.
+
+    Returns
+    -------
+    list of VisitRequirement
+        Optional visits (``required=False``), one window each, ids ``<site>@<local start>``
+        (``HS-003@2026-12-04T13:52+0000``).
+    """
+    if not hotspots or not shifts:
+        return []
+    usable_s = params.dwell_s + 600.0  # a band counts for a shift that holds a visit and a hop
+    servers = [[s for s in shifts if can_serve(i, s)] for i in range(len(hotspots))]
+    days = sorted({s.day for s in shifts} | {(s.day - dt.timedelta(days=1)) for s in shifts})
+    # (value, tiebreak, hotspot index, day, band) entries; values are negated for heapq.
+    pool: list[tuple[float, str, int, dt.date, TimeWindow]] = []
+    for i, h in enumerate(hotspots):
+        if not servers[i]:
+            continue
+        for day in days:
+            # Whole minutes, so visit ids and times read cleanly.
+            phase = 60 * int(
+                _unit_random(params.seed, "phase", h.site_id, day) * params.min_gap_s / 60
+            )
+            for band in _bands(day, phase, params.min_gap_s):
+                if not any(band.overlaps(s.start, s.end) >= usable_s for s in servers[i]):
+                    continue
+                jitter = 1.0 + 0.02 * _unit_random(params.seed, "jitter", h.site_id, band.start)
+                value = h.base_prize * h.profile.mean_weight(band.start, band.end) * jitter
+                # With the UTC offset: the hour the clocks go back repeats its local times.
+                key = f"{h.site_id}@{band.start.astimezone(LONDON):%Y-%m-%dT%H:%M%z}"
+                pool.append((value, key, i, day, band))
+    capacity = _band_capacity(pool, shifts, params)
+    # Each hot spot's share of the fleet's visits is capped at ``oversupply`` x its share of
+    # the harm, so nearby hot spots cannot soak up the dose of worse ones further away.
+    fleet = sum(
+        (s.end - s.start).total_seconds() / (params.dwell_s + params.hop(s.mode)) for s in shifts
+    )
+    total = sum(h.base_prize for i, h in enumerate(hotspots) if servers[i]) or 1.0
+    caps = [max(1, math.ceil(params.oversupply * fleet * h.base_prize / total)) for h in hotspots]
+    return _allocate(pool, capacity, caps, hotspots, params)
+
+
+def _band_capacity(
+    pool: Sequence[tuple[float, str, int, dt.date, TimeWindow]],
+    shifts: Sequence[UnitShift],
+    params: DosageParams,
+) -> dict[str, int]:
+    """Per candidate id, the most candidates its band may hold (``oversupply`` x visits possible)."""
+    out = {}
+    for _, key, _, _, band in pool:
+        visits = sum(
+            band.overlaps(s.start, s.end) / (params.dwell_s + params.hop(s.mode)) for s in shifts
+        )
+        out[key] = max(1, math.ceil(params.oversupply * visits))
+    return out
+
+
+def _allocate(
+    pool: Sequence[tuple[float, str, int, dt.date, TimeWindow]],
+    capacity: dict[str, int],
+    caps: Sequence[int],
+    hotspots: Sequence[HotspotDemand],
+    params: DosageParams,
+) -> list[VisitRequirement]:
+    """Greedy by decayed value: the concave allocation of candidates to bands."""
+    # Bands of different hot spots have different phases, so capacity is counted per clock
+    # slot of the band's start (rounded down to the band length) to compare like with like.
+    slot_len = dt.timedelta(seconds=params.min_gap_s)
+    epoch = dt.datetime(2000, 1, 3, tzinfo=dt.UTC)
+
+    def slot(band: TimeWindow) -> int:
+        return (band.start - epoch) // slot_len
+
+    taken_in_slot: dict[int, int] = {}
+    per_spot = [0] * len(hotspots)
+    per_day: dict[tuple[int, dt.date], int] = {}
+    heap = [(-value, key, i, day, band, 0) for value, key, i, day, band in pool]
+    heapq.heapify(heap)
+    chosen: list[VisitRequirement] = []
+    while heap:
+        neg, key, i, day, band, seen = heapq.heappop(heap)
+        k = per_day.get((i, day), 0)
+        if k != seen:  # the hot spot got more candidates that day since: re-value and retry
+            heapq.heappush(heap, (neg * params.decay ** (k - seen), key, i, day, band, k))
+            continue
+        s = slot(band)
+        if taken_in_slot.get(s, 0) >= capacity[key] or per_spot[i] >= caps[i]:
+            continue
+        taken_in_slot[s] = taken_in_slot.get(s, 0) + 1
+        per_spot[i] += 1
+        per_day[(i, day)] = k + 1
+        h = hotspots[i]
+        chosen.append(
+            VisitRequirement(
+                visit_id=key,
+                site_id=h.site_id,
+                kind="hotspot",
+                windows=(band,),
+                dwell_s=params.dwell_s,
+                min_gap_s=params.min_gap_s,
+                required=False,
+                prize=-neg,
+                max_per_route=1000,
+            )
+        )
+    chosen.sort(key=lambda v: (v.windows[0].start, v.site_id))
+    return chosen
+
+
+#: Walking speed for foot reach before the network is built, and the usual detour of streets
+#: over the straight line (about 1.3 in UK towns), so reach is judged the same way everywhere.
+WALK_SPEED_M_PER_S = 5000 / 3600
+STREET_DETOUR = 1.3
+
+
+def within_walk(dx_m: float, dy_m: float, reach_s: float) -> bool:
+    """Whether a point ``(dx_m, dy_m)`` away is within ``reach_s`` on foot (line x detour)."""
+    return math.hypot(dx_m, dy_m) * STREET_DETOUR / WALK_SPEED_M_PER_S <= reach_s
+
+
+def shift_value(
+    shift: UnitShift,
+    reachable: Sequence[HotspotDemand],
+    params: DosageParams,
+) -> float:
+    """The hot-spot patrol a unit-shift could do: worth per hour of the visits it could make.
+
+    Per hour a unit makes about ``3600 / (dwell + hop)`` visits and a hot spot takes at most
+    ``3600 / min_gap`` of them; the unit makes them at the hot spots worth most over the
+    shift's hours (harm x time-of-week weight).
+    """
+    rate = 3600.0 / (params.dwell_s + params.hop(shift.mode))
+    per_spot = 3600.0 / params.min_gap_s
+    worth = sorted(
+        (h.base_prize * h.profile.mean_weight(shift.start, shift.end) for h in reachable),
+        reverse=True,
+    )
+    total = 0.0
+    for w in worth:
+        take = min(per_spot, rate)
+        total += take * w
+        rate -= take
+        if rate <= 0:
+            break
+    return total * shift.hours
+
+
+def dosage_params(config: ForceConfig) -> DosageParams:
+    """The config's dosage settings; the solver's seed also seeds the bands."""
+    dem = config.demand
+    kind = dem.kinds["hotspot"]
+    dwell_min = kind.dwell_min if "dwell_min" in kind.model_fields_set else dem.dwell_min
+    return DosageParams(
+        dwell_s=dwell_min * 60,
+        min_gap_s=dem.hotspot_min_gap_min * 60,
+        decay=dem.hotspot_decay,
+        oversupply=dem.hotspot_oversupply,
+        seed=config.solver.seed,
+    )
+
+
+def hotspot_demands(
+    sites: Sequence[Site], result: HotspotResult | None, config: ForceConfig
+) -> list[HotspotDemand]:
+    """The week's hot spots (sites of kind ``hotspot``) with their value and harm profile.
+
+    ``base_prize`` = the hot-spot kind's priority x the "medium" risk weight x harm relative
+    to the mean hot spot's, so hot spots compete with premises on one scale.
+    """
+    hot = [s for s in sites if s.kind == "hotspot" and s.harm]
+    if not hot:
+        return []
+    by_id = {h.site_id: h for h in result.hotspots} if result is not None else {}
+    categories, per_spot = profiles_from_config(config.incidents)
+    mean_harm = sum(float(s.harm or 0.0) for s in hot) / len(hot)
+    dem = config.demand
+    scale = dem.kinds["hotspot"].priority * dem.risk_weights["medium"]
+    out = []
+    for s in hot:
+        spot = by_id.get(s.site_id)
+        harm_by_type = spot.harm_by_type if spot is not None else {}
+        profile = per_spot.get(s.site_id) or profile_for(harm_by_type, categories)
+        out.append(
+            HotspotDemand(
+                site_id=s.site_id,
+                base_prize=scale * float(s.harm or 0.0) / mean_harm,
+                profile=profile,
+            )
+        )
+    return out
+
+
+class HotspotSlots:
+    """Hot-spot patrol as hourly slots, for buying unit-shifts by what they add.
+
+    Each hour a hot spot takes at most ``3600 / min_gap_s`` visits, whoever makes them, and a
+    unit makes about ``3600 / (dwell + hop)``. A bought unit-shift takes, hour by hour, the
+    most valuable slots still free at the hot spots it can reach (harm x time-of-week
+    weight); a further unit-shift is worth only the slots left, so units are not bought for
+    hours the hot spots are already covered.
+
+    Parameters
+    ----------
+    hotspots
+        The week's hot spots.
+    reach
+        ``reach(shift)``: indices of the hot spots that unit-shift can patrol.
+    params
+        Dwell, gap and hops.
+    """
+
+    def __init__(
+        self,
+        hotspots: Sequence[HotspotDemand],
+        reach: Callable[[UnitShift], Sequence[int]],
+        params: DosageParams,
+    ) -> None:
+        self._hot = hotspots
+        self._reach = reach
+        self._params = params
+        self._taken: dict[tuple[dt.datetime, int], float] = {}
+        self._weights: dict[tuple[dt.datetime, int], float] = {}
+
+    def _hours(self, shift: UnitShift) -> list[tuple[dt.datetime, float]]:
+        """(hour start, fraction of the hour worked) over the shift, on a UTC-hour grid."""
+        out = []
+        t = shift.start.replace(minute=0, second=0, microsecond=0)
+        while t < shift.end:
+            nxt = t + dt.timedelta(hours=1)
+            part = (min(nxt, shift.end) - max(t, shift.start)).total_seconds() / 3600
+            if part > 0:
+                out.append((t, part))
+            t = nxt
+        return out
+
+    def _weight(self, hour: dt.datetime, i: int) -> float:
+        key = (hour, i)
+        if key not in self._weights:
+            h = self._hot[i]
+            self._weights[key] = h.base_prize * h.profile.mean_weight(
+                hour, hour + dt.timedelta(hours=1)
+            )
+        return self._weights[key]
+
+    def _fill(self, shift: UnitShift, mark: bool) -> float:
+        spots = list(self._reach(shift))
+        if not spots:
+            return 0.0
+        per_spot = 3600.0 / self._params.min_gap_s
+        rate = 3600.0 / (self._params.dwell_s + self._params.hop(shift.mode))
+        worth = 0.0
+        for hour, part in self._hours(shift):
+            want = rate * part
+            for i in sorted(spots, key=lambda i: -self._weight(hour, i)):
+                free = per_spot - self._taken.get((hour, i), 0.0)
+                got = min(free, want)
+                if got <= 0:
+                    continue
+                worth += got * self._weight(hour, i)
+                want -= got
+                if mark:
+                    self._taken[(hour, i)] = self._taken.get((hour, i), 0.0) + got
+                if want <= 1e-9:
+                    break
+        return worth
+
+    def value(self, shift: UnitShift) -> float:
+        """Worth of the hot-spot slots ``shift`` would add."""
+        return self._fill(shift, mark=False)
+
+    def take(self, shift: UnitShift) -> None:
+        """Give ``shift`` its slots."""
+        self._fill(shift, mark=True)

@@ -1,0 +1,149 @@
+"""Elastic hot-spot dosage on hand-built hot spots and shifts (planner.demand.dosage)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.demand.dosage import (
+    DosageParams,
+    HotspotDemand,
+    hotspot_candidates,
+    shift_value,
+    within_walk,
+)
+from planner.demand.profiles import DEFAULT_PROFILES, FLAT
+from planner.demand.resources import UnitShift
+from planner.demand.windows import local
+
+MONDAY = dt.date(2026, 11, 30)
+
+
+def shift(
+    day: dt.date, start_h: int, hours: int, unit: str = "CAR-1", mode: str = "car"
+) -> UnitShift:
+    """A unit-shift of two officers starting at ``start_h`` local time on ``day``."""
+    start = local(day, dt.time(start_h))
+    return UnitShift(
+        shift_id=f"{unit}/{day}/{start_h}",
+        unit_id=unit,
+        mode=mode,
+        officers=2,
+        station_id="ST",
+        day=day,
+        shift=f"s{start_h}",
+        start=start,
+        end=start + dt.timedelta(hours=hours),
+    )
+
+
+@pytest.fixture()
+def three_spots() -> list[HotspotDemand]:
+    """Three hot spots with flat profiles and harm 3 : 2 : 1."""
+    return [HotspotDemand(f"HS-{i}", base_prize=p, profile=FLAT) for i, p in enumerate((3, 2, 1))]
+
+
+def test_candidates_only_while_units_on_duty(three_spots: list[HotspotDemand]) -> None:
+    """Every candidate's band overlaps a deployed shift; none is offered outside them."""
+    shifts = [shift(MONDAY, 7, 8)]
+    got = hotspot_candidates(three_spots, shifts, lambda i, s: True, params=DosageParams())
+    assert got
+    for v in got:
+        (w,) = v.windows
+        assert w.overlaps(shifts[0].start, shifts[0].end) >= 900 + 600
+        assert not v.required and v.kind == "hotspot"
+
+
+def test_more_harm_more_candidates() -> None:
+    """Dosage follows harm: with scarce capacity the worst hot spots are offered most visits."""
+    spots = [
+        HotspotDemand(f"HS-{i}", base_prize=p, profile=FLAT)
+        for i, p in enumerate((8, 4, 2, 1, 0.5))
+    ]
+    shifts = [shift(d, 7, 8) for d in (MONDAY, MONDAY + dt.timedelta(days=1))]
+    params = DosageParams(oversupply=1.0)  # one car: 3 candidates an hour for 5 hot spots
+    got = Counter(
+        v.site_id for v in hotspot_candidates(spots, shifts, lambda i, s: True, params=params)
+    )
+    counts = [got[f"HS-{i}"] for i in range(5)]
+    assert counts[0] > counts[2] > counts[4]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_diminishing_returns_within_a_day(three_spots: list[HotspotDemand]) -> None:
+    """A hot spot's later candidates in a day are worth less (decay), its first the most."""
+    got = hotspot_candidates(
+        three_spots[:1], [shift(MONDAY, 7, 8)], lambda i, s: True, params=DosageParams(decay=0.5)
+    )
+    prizes = sorted((v.prize for v in got), reverse=True)
+    assert prizes[0] == pytest.approx(3, rel=0.03)
+    assert prizes[1] == pytest.approx(1.5, rel=0.03)
+    assert prizes[-1] < prizes[0] * 0.5 ** (len(prizes) - 2)
+
+
+def test_unreachable_hot_spot_gets_nothing(three_spots: list[HotspotDemand]) -> None:
+    """A hot spot no deployed unit can serve is offered no candidate."""
+    got = hotspot_candidates(
+        three_spots, [shift(MONDAY, 7, 8)], lambda i, s: i != 0, params=DosageParams()
+    )
+    assert "HS-0" not in {v.site_id for v in got}
+
+
+def test_violence_profile_values_friday_night_over_tuesday_morning() -> None:
+    """A violence hot spot's candidate on Friday 23:00 is worth more than on Tuesday 09:00."""
+    spot = [HotspotDemand("HS-V", 1.0, DEFAULT_PROFILES["Violence and sexual offences"])]
+    fri = MONDAY + dt.timedelta(days=4)
+    tue = MONDAY + dt.timedelta(days=1)
+    got = hotspot_candidates(
+        spot,
+        [shift(fri, 22, 8), shift(tue, 7, 8, unit="CAR-2")],
+        lambda i, s: True,
+        params=DosageParams(),
+    )
+    first = {
+        d: max(v.prize for v in got if v.windows[0].start.date() in d) for d in ((fri,), (tue,))
+    }
+    assert first[(fri,)] > first[(tue,)]
+
+
+def test_shift_value_counts_reachable_spots_and_hours(three_spots: list[HotspotDemand]) -> None:
+    """A shift's value grows with its hours and with the hot spots it can reach."""
+    params = DosageParams()
+    s8, s4 = shift(MONDAY, 7, 8), shift(MONDAY, 7, 4)
+    assert shift_value(s8, three_spots, params) == pytest.approx(
+        2 * shift_value(s4, three_spots, params)
+    )
+    assert shift_value(s8, three_spots[:1], params) < shift_value(s8, three_spots, params)
+    assert shift_value(s8, [], params) == 0
+
+
+def test_within_walk() -> None:
+    """1 km is within a 30-minute walk; 3 km is not (5 km/h with a 1.3 street detour)."""
+    assert within_walk(1000, 0, 1800)
+    assert not within_walk(3000, 0, 1800)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**31),
+    harms=st.lists(st.floats(0.1, 50), min_size=1, max_size=6),
+    start_h=st.integers(0, 23),
+)
+def test_same_seed_same_candidates_and_gap_bands(
+    seed: int, harms: list[float], start_h: int
+) -> None:
+    """Candidates are reproducible for a seed, and one hot spot's bands never overlap in a day."""
+    spots = [HotspotDemand(f"HS-{i}", h, FLAT) for i, h in enumerate(harms)]
+    shifts = [shift(MONDAY, start_h, 8)]
+    params = DosageParams(seed=seed)
+    a = hotspot_candidates(spots, shifts, lambda i, s: True, params=params)
+    b = hotspot_candidates(spots, shifts, lambda i, s: True, params=params)
+    assert a == b
+    assert len({v.visit_id for v in a}) == len(a)
+    for v in a:
+        assert v.windows[0].duration_s == params.min_gap_s
+        assert v.prize > 0
