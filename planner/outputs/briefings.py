@@ -2,7 +2,8 @@
 
 The file is named by :func:`planner.outputs.run.route_file_stem`, unique per route id.
 
-Each page lists the stops in order with arrival, time on site and dwell, what to look for
+Each page lists the stops in order with when to set off, time on site and dwell, the
+refreshment break at the station in its place, what to look for
 (the site's notes, and a hot spot's crimes), a small route map drawn as inline SVG from the
 geometry alone (no tiles, no network), and the protective marking at top and bottom (repeated
 on every printed page). The page is rendered from ``templates/briefing.html.j2`` (which
@@ -12,6 +13,7 @@ HTML-escaped.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -121,20 +123,50 @@ class BriefingStop:
     """One row of the briefing's table; text is plain (the template escapes it)."""
 
     order: int
-    arrive: str
+    leave: str
     on_site: str
     dwell: str
     name: str
     what: str
     look: list[str]
     restricted: bool
+    is_break: bool = False
 
 
-def _briefing_stops(result: PlanResult, route: PlanRoute, redact: bool) -> list[BriefingStop]:
-    """The table's rows: each stop's times, name and what to look for (notes, recent crime)."""
+def _break_row(route: PlanRoute, station: str) -> BriefingStop | None:
+    """The refreshment break's row: "Refreshment break at <station> hh:mm–hh:mm"."""
+    if route.break_start is None or route.break_end is None:
+        return None
+    minutes = (route.break_end - route.break_start).total_seconds() / 60
+    return BriefingStop(
+        order=0,
+        leave="",
+        on_site=f"{hm(route.break_start)}–{hm(route.break_end)}",
+        dwell=f"{minutes:.0f} min",
+        name=f"Refreshment break at {station} {hm(route.break_start)}–{hm(route.break_end)}",
+        what="",
+        look=[],
+        restricted=False,
+        is_break=True,
+    )
+
+
+def _briefing_stops(
+    result: PlanResult, route: PlanRoute, redact: bool, station: str = ""
+) -> list[BriefingStop]:
+    """The table's rows: each stop's times, name and what to look for (notes, recent crime).
+
+    "Leave" is when to set off for the stop (from the station or the previous site: a unit
+    waits where it is, not outside the next site); the refreshment break, if any, is a row of
+    its own in time order.
+    """
     sites = {s.site_id: s for s in result.inputs.demand.sites}
     rows = []
+    brk = _break_row(route, station)
     for s in route.stops:
+        if brk is not None and route.break_start is not None and s.start >= route.break_start:
+            rows.append(brk)
+            brk = None
         name, notes = stop_label(s, redact)
         look = [notes] if notes else []
         site = sites.get(s.site_id)
@@ -148,7 +180,7 @@ def _briefing_stops(result: PlanResult, route: PlanRoute, redact: bool) -> list[
         rows.append(
             BriefingStop(
                 order=s.order,
-                arrive=hm(s.arrival),
+                leave=hm(s.arrival - dt.timedelta(seconds=s.travel_s)),
                 on_site=f"{hm(s.start)}–{hm(s.departure)}",
                 dwell=f"{s.dwell_s / 60:.0f} min",
                 name=name,
@@ -157,6 +189,8 @@ def _briefing_stops(result: PlanResult, route: PlanRoute, redact: bool) -> list[
                 restricted=s.restricted,
             )
         )
+    if brk is not None:
+        rows.append(brk)
     return rows
 
 
@@ -189,6 +223,13 @@ def briefing_html(
         leave=hm(route.leave),
         back=hm(route.return_),
         travel=f"{route.travel_s / 60:.0f} min",
-        stops=_briefing_stops(result, route, redact),
+        break_=(
+            f"{hm(route.break_start)}–{hm(route.break_end)} at the station"
+            if route.break_start is not None and route.break_end is not None
+            else ""
+        ),
+        stops=_briefing_stops(
+            result, route, redact, stations.get(route.station_id, route.station_id)
+        ),
         sketch=route_sketch(route, geometry, station_xy, areas=areas, colour=colour),
     )

@@ -211,9 +211,15 @@ def add_routes(
         line = folium.PolyLine(
             latlngs(geom), color=colour, weight=4, opacity=0.85, class_name="planner-route"
         )
+        # The refreshment break (at the station) is part of the route's timeline.
+        brk = (
+            f" · break {hm(r.break_start)}–{hm(r.break_end)} at station"
+            if r.break_start is not None and r.break_end is not None
+            else ""
+        )
         BindTooltip(
             f"{r.unit_id} · {day_label(r.day)} · {r.shift} {hm(r.shift_start)}–{hm(r.shift_end)}"
-            f" · {len(r.stops)} stops"
+            f" · {len(r.stops)} stops{brk}"
         ).add_to(line)
         line.add_to(fg)
         for s in r.stops:

@@ -7,6 +7,7 @@ One run folder per plan::
       schedule.csv         one row per visit, in Europe/London local time
       routes.geojson       road-following geometry of every route, WGS84
       unserved.csv         every requirement not met, with the reason
+      time_use.csv         one row per unit-shift: on site, travel, break, idle, utilisation
       summary.md           the figures: harm covered, visits by kind, hours and money, per day and unit
       map.html             the commander's map (:mod:`planner.outputs.map`)
       gpx/<route>.gpx      one per route, for in-vehicle navigation
@@ -43,7 +44,6 @@ The files' contents come from :mod:`.tables`, :mod:`.geojson`, :mod:`.summary`, 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.common import atomic_write_bytes, atomic_write_text, write_csv
+from planner.common import atomic_write_bytes, atomic_write_text, bounded_name, write_csv
 from planner.errors import InvalidPlanError
 from planner.outputs import map as maps
 from planner.outputs.briefings import briefing_html
@@ -73,8 +73,10 @@ from planner.outputs.map_assets import unit_colours
 from planner.outputs.summary import summary_markdown
 from planner.outputs.tables import (
     SCHEDULE_COLUMNS,
+    TIME_USE_COLUMNS,
     UNSERVED_COLUMNS,
     schedule_rows,
+    time_use_rows,
     unserved_rows,
 )
 from planner.outputs.text import is_sensitive, safe_name
@@ -85,11 +87,6 @@ if TYPE_CHECKING:
     from planner.planning.week import PlanResult
 
 log = logging.getLogger(__name__)
-
-#: Longest slug of a route id kept in its file names (255 bytes is the usual limit).
-MAX_SLUG_CHARS = 60
-#: Hex digits of the route id's SHA-256 in its file names.
-_HASH_CHARS = 8
 
 
 @dataclass(frozen=True)
@@ -139,13 +136,11 @@ def route_file_stem(route_id: str) -> str:
     """A route's GPX and briefing file name, without extension: one per route id, bounded.
 
     ``NB-CAR-1/2026-11-30/early`` -> ``NB-CAR-1_2026-11-30_early-<8 hex digits>``: a readable
-    slug of at most :data:`MAX_SLUG_CHARS` characters and the start of the exact id's SHA-256,
+    slug of at most :data:`~planner.common.MAX_SLUG_CHARS` characters and the start of the exact id's SHA-256,
     so ids that slug alike (``NB FOOT`` and ``NB_FOOT``; ``A`` and ``a``, one name to Windows and
     macOS) and ids too long for a file name still get a file each.
     """
-    slug = safe_name(route_id)[:MAX_SLUG_CHARS].strip("._-") or "route"
-    digest = hashlib.sha256(route_id.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"{slug}-{digest[:_HASH_CHARS]}"
+    return bounded_name(safe_name(route_id), route_id, fallback="route")
 
 
 def _route_stems(plan: Plan) -> dict[str, str]:
@@ -254,6 +249,8 @@ def _write_files(
     files.append(Path("schedule.csv"))
     write_csv(tmp / "unserved.csv", unserved_rows(plan), UNSERVED_COLUMNS)
     files.append(Path("unserved.csv"))
+    write_csv(tmp / "time_use.csv", time_use_rows(plan), TIME_USE_COLUMNS)
+    files.append(Path("time_use.csv"))
     put(
         "routes.geojson",
         json.dumps(routes_geojson(result, geoms, redact=redact), ensure_ascii=False),

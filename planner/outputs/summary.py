@@ -83,6 +83,7 @@ def summary_figures(plan: Plan) -> SummaryFigures:
             "Cost",
             f"£{used_h * cost_h:,.0f} of £{plan.budget['pounds_per_week']:,.0f} budget",
         ),
+        ("Time use", plan.time_use_line()),
     ]
     if plan.unpredictability is not None and plan.unpredictability.cost is not None:
         u = plan.unpredictability

@@ -13,17 +13,22 @@ by cutting those intervals out of the windows.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from planner.common import LONDON
+from planner.demand.dosage import dosage_params, hotspot_candidates
+from planner.demand.resources import UnitShift
+from planner.demand.weekly import VisitRequirement
 from planner.demand.windows import TimeWindow
 from planner.errors import InputError
+from planner.planning.breaks import ShiftBreak, ShiftLeg, shift_vehicles
 from planner.planning.pipeline import WeekInputs
 from planner.roads.matrix import SiteGraph, travel_time_matrix
 from planner.roads.snapping import snap_sites
@@ -75,6 +80,18 @@ class PlanningModel:
         Time zero of the problem (UTC-aware).
     avoided
         Per site, the intervals cut out of its windows to stay away from last week's times.
+    requirements
+        Every visit offered to the solver: the demand's, then the hot-spot candidates made for
+        the deployed unit-shifts (:mod:`planner.demand.dosage`); only the demand's are ever
+        reported as missed.
+    unservable
+        Required visits no deployed unit-shift can make, with the reason: they are offered
+        to the solver as optional (so the rest of the week is still planned) and reported as
+        required visits missed.
+    legs
+        Routing vehicle id -> its unit-shift and leg (:mod:`planner.planning.breaks`).
+    breaks
+        Shift id -> its refreshment break at the station (shifts with a break only).
     """
 
     inputs: WeekInputs
@@ -83,6 +100,10 @@ class PlanningModel:
     graphs: dict[str, SiteGraph]
     week_start: dt.datetime
     avoided: dict[str, tuple[TimeWindow, ...]]
+    requirements: tuple[VisitRequirement, ...] = ()
+    unservable: dict[str, str] = field(default_factory=dict)
+    legs: dict[str, ShiftLeg] = field(default_factory=dict)
+    breaks: dict[str, ShiftBreak] = field(default_factory=dict)
 
     def to_time(self, seconds: float) -> dt.datetime:
         """A problem time as an aware UTC datetime (writers show it in Europe/London)."""
@@ -115,6 +136,156 @@ def subtract(windows: Sequence[TimeWindow], cuts: Sequence[TimeWindow]) -> list[
                 nxt.append(TimeWindow(cut.end, w.end))
         out = nxt
     return out
+
+
+def _hotspot_candidates(
+    inputs: WeekInputs,
+    matrices: Mapping[str, np.ndarray],
+    station_loc: Mapping[str, int],
+    loc_of: Mapping[str, int],
+) -> list[VisitRequirement]:
+    """Hot-spot visits offered for every period a unit that can reach the hot spot is on duty.
+
+    A car unit serves a hot spot it can reach and leave in time; a foot unit one within
+    ``foot_reach_min`` of its station on foot, as walked on the network.
+    """
+    hot = inputs.hotspot_demand
+    if not hot:
+        return []
+    config = inputs.config
+    params = dosage_params(config)
+    reach_s = config.demand.foot_reach_min * 60
+
+    def can_serve(i: int, shift: UnitShift) -> bool:
+        m = matrices[shift.mode]
+        a, b = station_loc[shift.station_id], loc_of[hot[i].site_id]
+        there, back = float(m[a, b]), float(m[b, a])
+        if not (math.isfinite(there) and math.isfinite(back)):
+            return False
+        if shift.mode == "foot" and there > reach_s:
+            return False
+        return there + params.dwell_s + back <= shift.hours * 3600
+
+    return hotspot_candidates(hot, inputs.resources.selected, can_serve, params=params)
+
+
+def _visits_and_groups(
+    requirements: Sequence[VisitRequirement],
+    demanded: set[str],
+    avoided: Mapping[str, tuple[TimeWindow, ...]],
+    t0: dt.datetime,
+    loc_of: Mapping[str, int],
+) -> tuple[list[Visit], dict[str, Group], dict[str, str]]:
+    """The solver's visits (start windows in seconds) and one group per site.
+
+    Keeping away from last week's times never applies to a fixed-time requirement (a required
+    visit or a post slot, whose window is the point: unpredictability gives way to being
+    there). An optional visit it leaves no time at all is not offered, and is reported with
+    that reason; a hot-spot candidate so left is simply dropped.
+    """
+
+    def starts_of(wins: Sequence[TimeWindow], dwell_s: float) -> list[tuple[float, float]]:
+        out = []
+        for w in wins:
+            open_s = seconds_from(t0, w.start)
+            close_s = seconds_from(t0, w.end) - dwell_s
+            if close_s >= open_s:
+                out.append((open_s, close_s))
+        return out
+
+    visits: list[Visit] = []
+    groups: dict[str, Group] = {}
+    no_window: dict[str, str] = {}
+    for req in requirements:
+        fixed = req.required or req.presence == "post"
+        cuts = () if fixed else avoided.get(req.site_id, ())
+        starts = starts_of(subtract(req.windows, cuts), req.dwell_s) if cuts else []
+        if cuts and not starts:
+            if req.visit_id in demanded:
+                no_window[req.visit_id] = (
+                    "no window left: keeping away from last week's visit times (--avoid-min) "
+                    "leaves no time in its windows"
+                )
+            continue  # a hot-spot candidate is only an offer: drop it rather than repeat
+        if not starts:
+            starts = starts_of(req.windows, req.dwell_s)
+        if not starts:  # the solver needs a window; say why there is none instead
+            no_window[req.visit_id] = (
+                "no window this week: none of its windows is long enough for the visit"
+            )
+            continue
+        visits.append(
+            Visit(
+                visit_id=req.visit_id,
+                location=loc_of[req.site_id],
+                service_s=req.dwell_s,
+                windows=tuple(starts),
+                prize=req.prize,
+                required=req.required,
+                group=req.site_id,
+            )
+        )
+        groups.setdefault(
+            req.site_id,
+            Group(group_id=req.site_id, min_gap_s=req.min_gap_s, max_per_route=req.max_per_route),
+        )
+    return visits, groups, no_window
+
+
+def unservable_reason(
+    visit: Visit, vehicles: Sequence[Vehicle], matrices: Mapping[str, np.ndarray]
+) -> str | None:
+    """Why no vehicle can make ``visit`` on its own, or ``None`` if one can.
+
+    Computed, not guessed: a vehicle can make it when it can leave its station, arrive within
+    a window, stay the whole dwell and get back before its shift (or leg) ends.
+    """
+    if not visit.windows:
+        return "no window this week: none of its windows is long enough for the visit"
+    on_duty = False
+    reachable = False
+    for k in vehicles:
+        end = min(k.latest_end_s, k.earliest_start_s + k.max_duration_s)
+        if not any(
+            a <= end - visit.service_s and b >= k.earliest_start_s for a, b in visit.windows
+        ):
+            continue
+        on_duty = True
+        mat = matrices[k.mode]
+        out = float(mat[k.start_location, visit.location])
+        back = float(mat[visit.location, k.end_location])
+        if not (math.isfinite(out) and math.isfinite(back)):
+            continue
+        arrive = k.earliest_start_s + out
+        for a, b in visit.windows:
+            start = max(arrive, a)
+            if start <= b and start + visit.service_s + back <= end:
+                return None
+        reachable = True
+    if not on_duty:
+        return "no unit-shift covers the window: no deployed unit is on duty then"
+    if not reachable:
+        return "no unit can reach the site: no deployed unit's mode has a route to and from it"
+    return (
+        "no unit can reach the site within the window: every unit on duty would arrive too late "
+        "or could not get back to its station before its shift (or its refreshment break)"
+    )
+
+
+def _demote_unservable(
+    visits: Sequence[Visit], vehicles: Sequence[Vehicle], matrices: Mapping[str, np.ndarray]
+) -> tuple[list[Visit], dict[str, str]]:
+    """Required visits no vehicle can make become optional, with the reason kept to report."""
+    out = []
+    reasons: dict[str, str] = {}
+    for v in visits:
+        why = unservable_reason(v, vehicles, matrices) if v.required else None
+        if why is not None:
+            reasons[v.visit_id] = why
+            v = dataclasses.replace(v, required=False)
+            log.warning("required visit %s cannot be made: %s", v.visit_id, why)
+        out.append(v)
+    return out, reasons
 
 
 def _avoided_windows(
@@ -182,48 +353,24 @@ def build_model(
 
     avoided = _avoided_windows(previous_visits or {}, site_index, avoid_min)
 
-    visits: list[Visit] = []
-    groups: dict[str, Group] = {}
     offset = len(station_ids)
     loc_of = {sid: offset + i for i, sid in enumerate(s.site_id for s in demand.sites)}
-    for req in demand.visits:
-        wins = subtract(req.windows, avoided.get(req.site_id, ()))
-        starts = []
-        for w in wins:
-            open_s = seconds_from(t0, w.start)
-            close_s = seconds_from(t0, w.end) - req.dwell_s
-            if close_s >= open_s:
-                starts.append((open_s, close_s))
-        visits.append(
-            Visit(
-                visit_id=req.visit_id,
-                location=loc_of[req.site_id],
-                service_s=req.dwell_s,
-                windows=tuple(starts),
-                prize=req.prize,
-                required=req.required,
-                group=req.site_id,
-            )
-        )
-        groups.setdefault(
-            req.site_id,
-            Group(group_id=req.site_id, min_gap_s=req.min_gap_s, max_per_route=req.max_per_route),
-        )
-
     station_loc = {sid: i for i, sid in enumerate(station_ids)}
-    vehicles = [
-        Vehicle(
-            vehicle_id=s.shift_id,
-            mode=s.mode,
-            start_location=station_loc[s.station_id],
-            end_location=station_loc[s.station_id],
-            earliest_start_s=seconds_from(t0, s.start),
-            latest_end_s=seconds_from(t0, s.end),
-            max_duration_s=s.hours * 3600,
-            paid_hours=s.officer_hours,
-        )
-        for s in inputs.resources.selected
-    ]
+    candidates = _hotspot_candidates(inputs, matrices, station_loc, loc_of)
+    requirements = (*demand.visits, *candidates)
+    demanded = {r.visit_id for r in demand.visits}
+    visits, groups, no_window = _visits_and_groups(requirements, demanded, avoided, t0, loc_of)
+
+    # A shift with a refreshment break is two vehicles (legs) either side of it at the station.
+    vehicles, legs, breaks = shift_vehicles(
+        inputs.resources.selected,
+        station_loc,
+        t0,
+        config.breaks,
+        required=[v for v in visits if v.required],
+        travel_time_s=matrices,
+    )
+    visits, unservable = _demote_unservable(visits, vehicles, matrices)
     problem = RoutingProblem(
         name=f"{config.name} {config.week.label}",
         visits=tuple(visits),
@@ -246,4 +393,8 @@ def build_model(
         graphs=graphs,
         week_start=t0,
         avoided=avoided,
+        legs=legs,
+        breaks=breaks,
+        requirements=requirements,
+        unservable={**no_window, **unservable},
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,9 +13,16 @@ import shapely
 
 from planner.common import DEFAULT_MAX_SNAP_M, to_bng, write_csv
 from planner.config import ForceConfig
-from planner.demand.crimes import read_crimes
+from planner.demand.crimes import CrimeIntake, read_crimes
+from planner.demand.dosage import (
+    HotspotDemand,
+    HotspotSlots,
+    dosage_params,
+    hotspot_demands,
+    within_walk,
+)
 from planner.demand.hotspots import HotspotResult, find_hotspots
-from planner.demand.resources import Resources, resources_for_week
+from planner.demand.resources import Resources, UnitShift, resources_for_week
 from planner.demand.sites import SitePoints, read_site_points
 from planner.demand.weekly import Demand, Reject, Site, build_demand, sites_from_points
 from planner.errors import InputError
@@ -116,6 +124,8 @@ class WeekInputs:
         Unit-shifts the budget buys.
     hotspots
         The hot spot analysis, if the config has incident files.
+    hotspot_demand
+        The hot spots' worth and harm profiles, for the elastic dosage.
     """
 
     config: ForceConfig
@@ -126,6 +136,7 @@ class WeekInputs:
     site_snaps: dict[str, SnappedSites]
     resources: Resources
     hotspots: HotspotResult | None
+    hotspot_demand: tuple[HotspotDemand, ...] = ()
 
     def summary(self) -> str:
         """Demand, hot spots, budget and rejects, for the console."""
@@ -171,6 +182,53 @@ def station_points(config: ForceConfig) -> SitePoints:
         y_m=np.asarray(ys, dtype=float),
         attributes=tuple({"name": s.name, "kind": "station"} for s in config.stations),
     )
+
+
+def rebuy(inputs: WeekInputs, exclude: frozenset[str]) -> WeekInputs:
+    """``inputs`` with the unit-shifts bought again, never those in ``exclude``.
+
+    A plan can leave a bought unit-shift without a route (its visits went to other units);
+    its money is better spent on a unit-shift the plan can use.
+    """
+    config = inputs.config
+    hot = inputs.hotspot_demand
+    resources = resources_for_week(
+        config,
+        inputs.demand.visits,
+        _hotspot_value(config, hot, inputs.demand.sites, inputs.stations),
+        exclude=exclude,
+    )
+    return dataclasses.replace(inputs, resources=resources)
+
+
+def _hotspot_value(
+    config: ForceConfig,
+    hot: Sequence[HotspotDemand],
+    sites: Sequence[Site],
+    stations: SitePoints,
+) -> HotspotSlots | None:
+    """The hot-spot patrol each further unit-shift would add, for buying shifts."""
+    if not hot:
+        return None
+    xy = {s.site_id: (s.x_m, s.y_m) for s in sites}
+    home = dict(zip(stations.site_id, zip(stations.x_m, stations.y_m, strict=True), strict=True))
+    reach_s = config.demand.foot_reach_min * 60
+    everything = list(range(len(hot)))
+    on_foot: dict[str, list[int]] = {}
+
+    def reach(shift: UnitShift) -> list[int]:
+        if shift.mode != "foot":
+            return everything
+        if shift.station_id not in on_foot:
+            sx, sy = home[shift.station_id]
+            on_foot[shift.station_id] = [
+                i
+                for i, h in enumerate(hot)
+                if within_walk(xy[h.site_id][0] - sx, xy[h.site_id][1] - sy, reach_s)
+            ]
+        return on_foot[shift.station_id]
+
+    return HotspotSlots(hot, reach, dosage_params(config))
 
 
 def _check_unique_ids(station_ids: list[str], sites: list[Site]) -> None:
@@ -235,20 +293,19 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
     hotspots = None
     if config.incidents.files:
         inc = config.incidents
-        # Hot spots must be patrollable: the force area, cut to where this network has roads.
+        # Hot spots must be patrollable: in the force area, and where this network has roads.
         coverage = network_coverage(net)
-        boundary = (
-            coverage if force_boundary is None else shapely.intersection(force_boundary, coverage)
-        )
         intake = read_crimes(
             config.incident_files(),
-            boundary_m=boundary,
+            boundary_m=force_boundary,
+            coverage_m=coverage,
             buffer_m=inc.boundary_buffer_m,
             crime_types=inc.crime_types,
             harm_weights=inc.harm_weights,
             force_name=inc.force_name,
             exclude_m=excluded_places(config),
         )
+        _warn_partial_coverage(force_boundary, coverage, intake)
         hotspots = find_hotspots(
             intake,
             method=inc.method,
@@ -257,21 +314,7 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
             top_n=inc.top_n,
             harm_share=inc.harm_share,
         )
-        for h in hotspots.hotspots:
-            sites.append(
-                Site(
-                    site_id=h.site_id,
-                    name=h.label,
-                    kind="hotspot",
-                    risk="medium",
-                    x_m=h.x_m,
-                    y_m=h.y_m,
-                    windows=(),
-                    source="incidents",
-                    harm=h.harm,
-                    evidence=dict(h.counts_by_type),
-                )
-            )
+        sites.extend(_hotspot_sites(hotspots))
 
     _check_unique_ids(list(stations.site_id), sites)
     ids = [s.site_id for s in sites]
@@ -293,7 +336,10 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
             rejects.append(Reject(s.source, s.site_id, "snap", "; ".join(why[s.site_id])))
 
     demand = build_demand(config, placed, rejects=rejects)
-    resources = resources_for_week(config, demand.visits)
+    hot = hotspot_demands(demand.sites, hotspots, config)
+    resources = resources_for_week(
+        config, demand.visits, _hotspot_value(config, hot, demand.sites, stations)
+    )
     return WeekInputs(
         config=config,
         network=net,
@@ -303,6 +349,48 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
         site_snaps=site_snaps,
         resources=resources,
         hotspots=hotspots,
+        hotspot_demand=tuple(hot),
+    )
+
+
+def _hotspot_sites(hotspots: HotspotResult) -> list[Site]:
+    """The hot spots as demand sites, named as data.police.uk names places."""
+    return [
+        Site(
+            site_id=h.site_id,
+            name=h.label,
+            kind="hotspot",
+            risk="medium",
+            x_m=h.x_m,
+            y_m=h.y_m,
+            windows=(),
+            source="incidents",
+            harm=h.harm,
+            evidence=dict(h.counts_by_type),
+        )
+        for h in hotspots.hotspots
+    ]
+
+
+def _warn_partial_coverage(
+    force_boundary: shapely.Geometry | None, coverage: shapely.Geometry, intake: CrimeIntake
+) -> None:
+    """Warn when the network covers only part of the force area, with the crime it holds."""
+    if force_boundary is None or intake.coverage_share is None:
+        return
+    force_area_m2 = float(shapely.area(force_boundary))
+    covered_m2 = float(shapely.area(shapely.intersection(force_boundary, coverage)))
+    # The hull of the roads never follows a generalised boundary exactly: 1% is not "partial".
+    if force_area_m2 <= 0 or covered_m2 >= 0.99 * force_area_m2:
+        return
+    outside = intake.counts["outside_coverage"]
+    log.warning(
+        "the road network covers only %.0f%% of the force area, holding %.1f%% of the force's "
+        "crimes: %s record(s) inside the force area are outside the network's coverage and in no "
+        "hot spot; use a network extract of the whole force area to plan for all of it",
+        100 * covered_m2 / force_area_m2,
+        100 * intake.coverage_share,
+        f"{outside:,}",
     )
 
 

@@ -13,11 +13,14 @@
                   "station_id": str, "day": "2026-11-30", "shift": str,
                   "shift_start": time, "shift_end": time, "leave": time, "return": time,
                   "paid_officer_hours": float,
+                  "break_start": time|null, "break_end": time|null,
+                  "break_return": time|null, "break_leave": time|null,
                   "stops": [{"order": int, "visit_id": str, "site_id": str, "name": str,
                              "kind": str, "risk": str, "restricted": bool,
                              "arrival": time, "start": time, "departure": time,
                              "travel_s": float, "dwell_s": float, "prize": float,
-                             "notes": str, "x_m": float, "y_m": float}]}],
+                             "notes": str, "x_m": float, "y_m": float,
+                             "window": str, "presence": "visit"|"drive_past"|"post"}]}],
       "unserved": [{"visit_id": str, "site_id": str, "kind": str, "required": bool,
                     "prize": float, "reason": str}],
       "unpredictability": {"avoid_min": float, "previous_plan": str|null,
@@ -27,8 +30,15 @@
     }
 
 A reader refuses a file of another schema version rather than guess, and names the field of
-any value it cannot read (``previous_week`` and ``warning`` may be absent: plans written before
-they existed read with them ``None``). In memory every time is a
+any value it cannot read (``previous_week``, ``warning`` and a route's ``break_*`` may be
+absent: plans written before they existed read with them ``None``). A route's ``break_start``
+and ``break_end`` are its refreshment break at the station (``null``: no break);
+``break_return`` is when it gets back to the station before the break and ``break_leave``
+when it goes out again after it (``null`` if it does not go out on that side of the break).
+A stop's ``window`` and ``presence`` may be absent too (plans written before named windows
+and presence modes): they read as ``""`` and ``"visit"``.
+Each stop's ``departure`` is the end of its service; a unit that then waits for the next
+window waits there, and leaves ``travel_s`` before the next ``arrival``. In memory every time is a
 UTC-aware datetime: Python compares two Europe/London times in the repeated autumn hour wrongly,
 so plans read back compare equal to the plans written only if both hold UTC.
 """
@@ -44,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.common import LONDON, atomic_write_bytes
+from planner.config import PRESENCES
 from planner.routing.jsondoc import JsonValue, load_json, show
 
 SCHEMA = "planner.plan/1"
@@ -60,7 +71,11 @@ _BUDGET_KEYS = (
 
 @dataclass(frozen=True)
 class PlanStop:
-    """One visit on a route."""
+    """One visit on a route.
+
+    ``window`` is the name of the site's named window the visit is in (``""`` if unnamed);
+    ``presence`` is ``visit``, ``drive_past`` or ``post`` (a post's relief slot).
+    """
 
     order: int
     visit_id: str
@@ -78,6 +93,8 @@ class PlanStop:
     notes: str
     x_m: float
     y_m: float
+    window: str = ""
+    presence: str = "visit"
 
 
 @dataclass(frozen=True)
@@ -97,11 +114,110 @@ class PlanRoute:
     return_: dt.datetime
     paid_officer_hours: float
     stops: tuple[PlanStop, ...]
+    break_start: dt.datetime | None = None
+    break_end: dt.datetime | None = None
+    break_return: dt.datetime | None = None
+    break_leave: dt.datetime | None = None
 
     @property
     def travel_s(self) -> float:
         """Driving or walking time between stops (the return leg excluded)."""
         return sum(s.travel_s for s in self.stops)
+
+    def time_budget(self) -> TimeBudget:
+        """Where the unit-shift's paid time goes: on site, travelling, on break or idle.
+
+        Travel counts every leg, the returns to the station (before the break and at the end)
+        included: a return leg is the time from the end of its last service to the return,
+        since a unit goes straight back.  Idle is the rest: waiting at the station before
+        leaving or after returning, and waiting at a site for the next service.  Idle time
+        before the route's first departure and between stops is waiting for visit windows;
+        idle after its last return is demand that ran out (see :class:`TimeBudget`).
+        """
+        paid_s = _elapsed_s(self.shift_start, self.shift_end)
+        break_s = (
+            _elapsed_s(self.break_start, self.break_end)
+            if self.break_start is not None and self.break_end is not None
+            else 0.0
+        )
+        on_site_s = sum(s.dwell_s for s in self.stops)
+        travel_s = self.travel_s
+        if self.stops:
+            last_out = [
+                s for s in self.stops if self.break_start is None or s.start < self.break_start
+            ]
+            if self.break_return is not None and last_out:
+                travel_s += _elapsed_s(last_out[-1].departure, self.break_return)
+            travel_s += _elapsed_s(self.stops[-1].departure, self.return_)
+        idle_s = max(0.0, paid_s - on_site_s - travel_s - break_s)
+        if not self.stops:
+            before_s, after_s = idle_s, 0.0
+        else:
+            before_s = _elapsed_s(self.shift_start, self.leave)
+            after_s = _elapsed_s(self.return_, self.shift_end)
+            if self.break_start is not None and self.leave >= self.break_start:
+                before_s -= break_s  # leg 1 had no stops: the break lies before the leave
+            elif self.break_end is not None and self.return_ <= self.break_end:
+                after_s -= break_s  # leg 2 had no stops: the break lies after the return
+        return TimeBudget(
+            paid_s=paid_s,
+            on_site_s=on_site_s,
+            travel_s=travel_s,
+            break_s=break_s,
+            idle_s=idle_s,
+            waiting_s=max(0.0, idle_s - max(0.0, after_s)),
+            ran_out_s=min(idle_s, max(0.0, after_s)),
+            has_stops=bool(self.stops),
+        )
+
+
+def _elapsed_s(a: dt.datetime, b: dt.datetime) -> float:
+    """Seconds from ``a`` to ``b``, in UTC (so right across a clock change)."""
+    return (b.astimezone(dt.UTC) - a.astimezone(dt.UTC)).total_seconds()
+
+
+#: Idle time above this share of the working time (paid minus break) gets an ``idle_reason``.
+IDLE_REASON_SHARE = 0.15
+
+
+@dataclass(frozen=True)
+class TimeBudget:
+    """One unit-shift's time, seconds: ``paid_s = on_site_s + travel_s + break_s + idle_s``.
+
+    ``waiting_s`` is idle before the first departure and between stops (the unit waits for a
+    visit window to open), ``ran_out_s`` idle after the last return (nothing left worth
+    going out for); they add up to ``idle_s``.
+    """
+
+    paid_s: float
+    on_site_s: float
+    travel_s: float
+    break_s: float
+    idle_s: float
+    waiting_s: float
+    ran_out_s: float
+    has_stops: bool
+
+    @property
+    def working_s(self) -> float:
+        """Paid time less the break."""
+        return self.paid_s - self.break_s
+
+    @property
+    def utilisation(self) -> float:
+        """Share of the working time on site or travelling: (on site + travel) / (paid - break)."""
+        return (self.on_site_s + self.travel_s) / self.working_s if self.working_s > 0 else 0.0
+
+    @property
+    def idle_reason(self) -> str:
+        """Why idle time is over 15% of the working time, from the route; empty if it is not."""
+        if self.working_s <= 0 or self.idle_s <= IDLE_REASON_SHARE * self.working_s:
+            return ""
+        if not self.has_stops:
+            return "no demand reachable in the shift"
+        if self.waiting_s >= self.ran_out_s:
+            return "waiting for windows"
+        return "demand ran out"
 
 
 @dataclass(frozen=True)
@@ -172,6 +288,45 @@ class Plan:
         """Harm-weighted demand asked for."""
         return self.prize_covered + sum(u.prize for u in self.unserved)
 
+    def time_use(self) -> TimeBudget:
+        """The fleet's time: every route's :meth:`PlanRoute.time_budget` added up (unit-hours)."""
+        budgets = [r.time_budget() for r in self.routes]
+        return TimeBudget(
+            **{
+                k: sum(getattr(b, k) for b in budgets)
+                for k in (
+                    "paid_s",
+                    "on_site_s",
+                    "travel_s",
+                    "break_s",
+                    "idle_s",
+                    "waiting_s",
+                    "ran_out_s",
+                )
+            },
+            has_stops=any(b.has_stops for b in budgets),
+        )
+
+    def time_use_line(self) -> str:
+        """The fleet's time in one line, unit-hours (a crew of two counts once)."""
+        t = self.time_use()
+        return (
+            f"{t.paid_s / 3600:,.1f} unit-hours on shift: {t.on_site_s / 3600:,.1f} on site, "
+            f"{t.travel_s / 3600:,.1f} travelling, {t.break_s / 3600:,.1f} on break, "
+            f"{t.idle_s / 3600:,.1f} idle (utilisation {t.utilisation:.0%})"
+        )
+
+    def _idle_note(self) -> str:
+        """Why bought officer-hours went unused, if any did."""
+        bought = self.budget.get("bought_officer_hours")
+        idle = (bought or 0.0) - self.budget["used_officer_hours"]
+        if bought is None or idle < 1e-6:
+            return ""
+        return (
+            f" ({idle:,.1f} bought officer-hours had no work the plan could give them and are "
+            "counted as not spent)"
+        )
+
     def summary(self) -> str:
         """Headline figures for the console and reports."""
         made = Counter(s.kind for s in self.stops)
@@ -182,8 +337,10 @@ class Plan:
             f"[{self.protective_marking}] {self.force}: plan for {self.week} (seed {self.seed})",
             f"harm-weighted demand covered: {self.prize_covered:,.1f} of {self.prize_total:,.1f} ({share:.0%})",
             f"visits made: {len(self.stops)} of {len(self.stops) + len(self.unserved)}; required visits missed: {req_missed}",
-            f"routes: {len(self.routes)}; officer-hours {self.budget['used_officer_hours']:,.1f} of {self.budget['funded_officer_hours']:,.1f} funded",
+            f"routes: {len(self.routes)}; officer-hours {self.budget['used_officer_hours']:,.1f} of {self.budget['funded_officer_hours']:,.1f} funded"
+            + self._idle_note(),
         ]
+        lines.append(f"time use: {self.time_use_line()}")
         for kind in sorted(set(made) | set(missed)):
             lines.append(f"  {kind:<18} {made[kind]:>4} made, {missed[kind]:>4} not")
         if self.unpredictability is not None and self.unpredictability.cost is not None:
@@ -229,6 +386,10 @@ class Plan:
                     "leave": t(r.leave),
                     "return": t(r.return_),
                     "paid_officer_hours": r.paid_officer_hours,
+                    "break_start": None if r.break_start is None else t(r.break_start),
+                    "break_end": None if r.break_end is None else t(r.break_end),
+                    "break_return": None if r.break_return is None else t(r.break_return),
+                    "break_leave": None if r.break_leave is None else t(r.break_leave),
                     "stops": [
                         {
                             **{
@@ -369,7 +530,17 @@ def _route(v: JsonValue) -> PlanRoute:
         return_=v["return"].time(),
         paid_officer_hours=v["paid_officer_hours"].number(minimum=0),
         stops=tuple(_stop(s) for s in v["stops"].items()),
+        break_start=_maybe_time(v, "break_start"),
+        break_end=_maybe_time(v, "break_end"),
+        break_return=_maybe_time(v, "break_return"),
+        break_leave=_maybe_time(v, "break_leave"),
     )
+
+
+def _maybe_time(v: JsonValue, key: str) -> dt.datetime | None:
+    """An optional time: ``null`` or absent (plans written before breaks existed) is ``None``."""
+    value = v.get(key).optional()
+    return None if value is None else value.time()
 
 
 def _stop(v: JsonValue) -> PlanStop:
@@ -390,6 +561,9 @@ def _stop(v: JsonValue) -> PlanStop:
         notes=v["notes"].text(),
         x_m=v["x_m"].number(),
         y_m=v["y_m"].number(),
+        # Absent from plans written before named windows and presence modes: the defaults.
+        window=v.get("window", "").text(),
+        presence=v.get("presence", "visit").choice(PRESENCES),
     )
 
 

@@ -11,17 +11,22 @@ week a second time without that rule.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from planner.config import ForceConfig
+from planner.demand.resources import Resources, UnitShift, rest_ok
 from planner.errors import InfeasibleError, InputError
+from planner.planning.break_check import assert_breaks_valid
+from planner.planning.breaks import drop_repeats, merge_legs, retime
 from planner.planning.model import (
     DEFAULT_AVOID_MIN,
     PlanningModel,
@@ -29,7 +34,7 @@ from planner.planning.model import (
     check_avoid_min,
     seconds_from,
 )
-from planner.planning.pipeline import WeekInputs, prepare_week
+from planner.planning.pipeline import WeekInputs, prepare_week, rebuy
 from planner.planning.plan import (
     Plan,
     PlanRoute,
@@ -40,7 +45,7 @@ from planner.planning.plan import (
     week_label,
     week_monday,
 )
-from planner.routing.problem import RoutingProblem
+from planner.routing.problem import RoutingProblem, Visit
 from planner.routing.solver import (
     MaxIterations,
     MaxRuntime,
@@ -167,10 +172,13 @@ def make_plan(
 
     unpredictability = None
     if previous is not None:
-        free = build_model(inputs)
-        free_solution = _solve(free.problem, stop, used_seed, progress)
-        model = build_model(inputs, previous_visits=previous.previous_visits(), avoid_min=avoid_min)
-        solution = _solve(model.problem, stop, used_seed, progress)
+        _, free_solution = _solve_model(build_model(inputs), stop, used_seed, progress)
+        model, solution = _solve_model(
+            build_model(inputs, previous_visits=previous.previous_visits(), avoid_min=avoid_min),
+            stop,
+            used_seed,
+            progress,
+        )
         unpredictability = Unpredictability(
             avoid_min=avoid_min,
             previous_plan=str(previous_plan),
@@ -181,9 +189,11 @@ def make_plan(
             warning=warning,
         )
     else:
-        model = build_model(inputs)
-        solution = _solve(model.problem, stop, used_seed, progress)
+        model, solution = _solve_model(build_model(inputs), stop, used_seed, progress)
+        model, solution = _redeploy(model, solution, stop, used_seed, progress)
     plan = plan_from_solution(model, solution, stop=stop, unpredictability=unpredictability)
+    # The break rules, checked on the plan itself by code that shares nothing with the solver.
+    assert_breaks_valid(model, plan)
     return PlanResult(plan=plan, model=model, solution=solution)
 
 
@@ -241,13 +251,121 @@ def _solve(
     return solution
 
 
+#: Times the week is re-solved after required visits that cannot all be made together are
+#: reported as missed; each round only demotes visits the search could not fit.
+MAX_DEMOTIONS = 3
+
+
+def _solve_model(
+    model: PlanningModel,
+    stop: StoppingCriterion,
+    seed: int,
+    progress: Callable[[float, float], None] | None,
+) -> tuple[PlanningModel, Solution]:
+    """Solve, and if some required visits cannot all be made together, report them and go on.
+
+    Each required visit was checked on its own when the model was built; here the deployed
+    unit-shifts cannot make several of them together (a post held through every unit's
+    refreshment break, say). A plan for the rest of the week is worth more to a force than
+    none, so those visits become missed required visits, with the reason, and the week is
+    solved again.
+    """
+    for _ in range(MAX_DEMOTIONS):
+        try:
+            return model, _finish(model, _solve(model.problem, stop, seed, progress))
+        except InfeasibleError as exc:
+            if not exc.visit_ids:
+                raise
+            model = _demote(model, exc.visit_ids)
+    return model, _finish(model, _solve(model.problem, stop, seed, progress))
+
+
+def _idle_shifts(model: PlanningModel, solution: Solution) -> frozenset[str]:
+    """Bought unit-shifts the solution gives no visit (over both legs)."""
+    used = {
+        model.legs[r.vehicle_id].shift_id if r.vehicle_id in model.legs else r.vehicle_id
+        for r in solution.routes
+        if r.stops
+    }
+    return frozenset(s.shift_id for s in model.inputs.resources.selected) - used
+
+
+def _redeploy(
+    model: PlanningModel,
+    solution: Solution,
+    stop: StoppingCriterion,
+    seed: int,
+    progress: Callable[[float, float], None] | None,
+) -> tuple[PlanningModel, Solution]:
+    """Spend the money of bought unit-shifts the plan left idle on ones it can use, once.
+
+    The new week is kept only if it covers at least as much harm-weighted demand with fewer
+    idle unit-shifts; otherwise the idle ones stay and are reported as money not spent.
+    """
+    idle = _idle_shifts(model, solution)
+    if not idle:
+        return model, solution
+    inputs = rebuy(model.inputs, idle)
+    if {s.shift_id for s in inputs.resources.selected} <= (
+        {s.shift_id for s in model.inputs.resources.selected} - idle
+    ):
+        return model, solution  # nothing else worth buying
+    log.info("re-planning: %d bought unit-shifts had no route; buying others", len(idle))
+    again, again_solution = _solve_model(build_model(inputs), stop, seed, progress)
+    better = again_solution.total_prize >= solution.total_prize - 1e-9
+    if better and len(_idle_shifts(again, again_solution)) < len(idle):
+        return again, again_solution
+    return model, solution
+
+
+def _demote(model: PlanningModel, visit_ids: Sequence[str]) -> PlanningModel:
+    """``model`` with ``visit_ids`` made optional and recorded as unservable together."""
+    ids = set(visit_ids)
+    why = (
+        "not made together with the other required visits: the search found no plan in "
+        "which the deployed unit-shifts make all of them (each is reachable on its own, but "
+        "shifts, refreshment breaks and the sites' gaps clash); deploy another unit-shift over "
+        "its window"
+    )
+    for vid in sorted(ids):
+        log.warning("required visit %s cannot be made: %s", vid, why)
+    visits = tuple(
+        dataclasses.replace(v, required=False) if v.visit_id in ids else v
+        for v in model.problem.visits
+    )
+    return dataclasses.replace(
+        model,
+        problem=dataclasses.replace(model.problem, visits=visits),
+        unservable={**model.unservable, **dict.fromkeys(sorted(ids), why)},
+    )
+
+
+def _finish(model: PlanningModel, solution: Solution) -> Solution:
+    """The solved legs made into what the plan shows, and validated again.
+
+    Visits beyond a site's per-route limit over a unit-shift's two legs together are dropped
+    (:func:`~planner.planning.breaks.drop_repeats`), and every route leaves as late as its
+    service starts allow (:func:`~planner.planning.breaks.retime`), so a unit waits at the
+    station or the site it has just served, not outside the next one.
+    """
+    finished = retime(model.problem, drop_repeats(model.problem, solution, model.legs))
+    assert_valid(model.problem, finished)
+    return finished
+
+
 def _reachable(
     problem: RoutingProblem,
     visit_index: int,
     vehicles: list[tuple[str, int, float, float]],
+    windows: Sequence[tuple[float, float]] | None = None,
 ) -> bool:
-    """Whether any (mode, depot, earliest_s, latest_s) can serve the visit alone."""
+    """Whether any (mode, depot, earliest_s, latest_s) can serve the visit alone.
+
+    ``windows`` replaces the visit's own start windows (e.g. less its site's other visits).
+    """
     v = problem.visits[visit_index]
+    if windows is not None:
+        v = dataclasses.replace(v, windows=tuple(windows))
     for mode, depot, early, late in vehicles:
         tt = problem.travel_time_s.get(mode)
         if tt is None:
@@ -260,6 +378,15 @@ def _reachable(
             if start <= close_s and start + v.service_s + back <= late:
                 return True
     return False
+
+
+def _missed(model: PlanningModel, solution: Solution) -> list[str]:
+    """Unserved visits that were asked for: hot-spot candidates not taken are not misses."""
+    demanded = {r.visit_id for r in model.inputs.demand.visits}
+    offered = {v.visit_id for v in model.problem.visits}
+    # A requirement with no window at all never reached the solver, so it is added here.
+    never = [vid for vid in model.unservable if vid not in offered and vid in demanded]
+    return [vid for vid in solution.unserved if vid in demanded] + never
 
 
 def _unserved_reasons(model: PlanningModel, solution: Solution) -> dict[str, str]:
@@ -277,27 +404,131 @@ def _unserved_reasons(model: PlanningModel, solution: Solution) -> dict[str, str
         if s.shift_id not in chosen
     ]
     index = {v.visit_id: i for i, v in enumerate(problem.visits)}
+    gap_limited = _gap_limited(model, solution)
     reasons = {}
-    for vid in solution.unserved:
-        i = index[vid]
-        visit = problem.visits[i]
-        if not visit.windows:
+    unbought = [s for s in res.candidates if s.shift_id not in chosen]
+    groups = {g.group_id: g for g in problem.groups}
+    made: dict[str, list[float]] = {}
+    for route in solution.routes:
+        for stop in route.stops:
+            group = problem.visits[index[stop.visit_id]].group
+            if group is not None:
+                made.setdefault(group, []).append(stop.start_s)
+
+    def clear_of_site(i: int) -> list[tuple[float, float]]:
+        """Visit ``i``'s windows less the site's gap around its visits that were made."""
+        v = problem.visits[i]
+        gap = groups[v.group].min_gap_s if v.group in groups else 0.0
+        wins = list(v.windows)
+        for t in made.get(v.group or "", []) if gap > 0 else []:
+            cut = []
+            for lo, hi in wins:
+                # Starts strictly within ``gap`` of ``t`` are out: keep [lo, t-gap], [t+gap, hi].
+                if t - gap >= lo:
+                    cut.append((lo, min(hi, t - gap)))
+                if t + gap <= hi:
+                    cut.append((max(lo, t + gap), hi))
+            wins = cut
+        return wins
+
+    for vid in _missed(model, solution):
+        i = index.get(vid)
+        could = (
+            [s for s, row in zip(unbought, unfunded, strict=True) if _reachable(problem, i, [row])]
+            if i is not None and not _reachable(problem, i, funded)
+            else []
+        )
+        if vid in gap_limited:
+            reasons[vid] = gap_limited[vid]
+        elif could:
+            reasons[vid] = _unbought_reason(could, res)
+        elif vid in model.unservable:
+            reasons[vid] = model.unservable[vid]
+        elif i is not None and _reachable(problem, i, funded, clear_of_site(i)):
             reasons[vid] = (
-                "window unreachable: no time is left in its windows after keeping away from last week's visit times"
+                "lower value than what was chosen: a deployed unit could have made it, but its "
+                "time went to visits worth more"
             )
-        elif _reachable(problem, i, funded):
+        elif i is not None and _reachable(problem, i, funded):
+            site_group = groups.get(problem.visits[i].group or "")
+            gap_h = site_group.min_gap_s / 3600 if site_group is not None else 0.0
             reasons[vid] = (
-                "lower priority than what was chosen: the funded unit-shifts were used for higher-value visits"
-            )
-        elif _reachable(problem, i, unfunded):
-            reasons[vid] = (
-                "no budget left: only unit-shifts the budget does not fund could reach it in its windows"
+                f"the gap rule: the site's visits that were made leave no time in its windows "
+                f"at least {gap_h:g} h from them that a deployed unit could reach"
             )
         else:
             reasons[vid] = (
-                "window unreachable: no unit-shift can get there and back within its windows"
+                "no unit can reach the site within the window: no unit-shift can get there and "
+                "back within its windows"
             )
     return reasons
+
+
+def _unbought_reason(could: Sequence[UnitShift], res: Resources) -> str:
+    """Why no unit-shift that could make a visit was bought, from the budget and the rota."""
+    cheapest = min(s.officer_hours for s in could)
+    if res.leftover_officer_hours + 1e-9 < cheapest:
+        return (
+            f"the funded hours are used up: only unit-shifts the budget does not buy could make "
+            f"it (the cheapest costs {cheapest:g} officer-hours; {res.leftover_officer_hours:.1f} "
+            f"are left)"
+        )
+    bought = list(res.selected)
+    if all(not rest_ok(s, [b for b in bought if b.unit_id == s.unit_id]) for s in could):
+        return (
+            "no unit free then: every unit that could make it is already working that day or "
+            "resting (11 hours between shifts, Working Time Regulations)"
+        )
+    return (
+        "no bought unit-shift is on duty in its window: one that could be was not bought, "
+        "because the planner expected the bought unit-shifts to make it"
+    )
+
+
+def max_spaced_starts(windows: Sequence[tuple[float, float]], gap_s: float) -> int:
+    """Most service starts that fit in ``windows`` (start intervals) at least ``gap_s`` apart.
+
+    Earliest-first is optimal for points on a line with a minimum spacing.
+    """
+    count, last = 0, -math.inf
+    for lo, hi in sorted(windows):
+        t = max(lo, last + gap_s) if count else lo
+        while t <= hi:
+            count += 1
+            last = t
+            if gap_s <= 0:
+                return 10**9
+            t = last + gap_s
+    return count
+
+
+def _gap_limited(model: PlanningModel, solution: Solution) -> dict[str, str]:
+    """Missed visits that the site's minimum gap makes impossible, whatever units are out."""
+    problem = model.problem
+    groups = {g.group_id: g for g in problem.groups}
+    by_site: dict[str, list[Visit]] = {}
+    for v in problem.visits:
+        if v.group is not None:
+            by_site.setdefault(v.group, []).append(v)
+    missed = set(solution.unserved)
+    out: dict[str, str] = {}
+    for site, visits in by_site.items():
+        gap = groups[site].min_gap_s if site in groups else 0.0
+        if gap <= 0:
+            continue
+        union = sorted({w for v in visits for w in v.windows})
+        k = max_spaced_starts(union, gap)
+        if k >= len(visits):
+            continue
+        # Only the visits beyond the k the gap allows are the gap's doing; the rest of the
+        # missed ones get their own reason.
+        beyond = len(visits) - k
+        for v in [v for v in visits if v.visit_id in missed][:beyond]:
+            out[v.visit_id] = (
+                f"the gap rule allows only {k} visit{'s' * (k != 1)}: {len(visits)} are "
+                f"asked for, at least {gap / 3600:g} h apart, in windows that hold {k}"
+            )
+    return out
 
 
 def plan_from_solution(
@@ -312,17 +543,20 @@ def plan_from_solution(
     cfg = inputs.config
     problem = model.problem
     visits = {v.visit_id: v for v in problem.visits}
-    reqs = {r.visit_id: r for r in inputs.demand.visits}
+    reqs = {r.visit_id: r for r in model.requirements or inputs.demand.visits}
     sites = {s.site_id: s for s in inputs.demand.sites}
     shifts = {s.shift_id: s for s in inputs.resources.selected}
     routes = []
-    for route in solution.routes:
+    # One route per unit-shift: its legs either side of the refreshment break joined.
+    for route in merge_legs(solution, model.legs, model.breaks):
         if not route.stops:
             continue
         shift = shifts[route.vehicle_id]
         stops = []
         prev_departure = route.leave_s
         for order, visit_stop in enumerate(route.stops, start=1):
+            # A leg's first stop is travelled to from the station, leaving at the leg's leave.
+            prev_departure = route.leaves.get(visit_stop.visit_id, prev_departure)
             req = reqs[visit_stop.visit_id]
             site = sites[req.site_id]
             stops.append(
@@ -336,13 +570,18 @@ def plan_from_solution(
                     restricted=site.restricted,
                     arrival=model.to_time(visit_stop.arrival_s),
                     start=model.to_time(visit_stop.start_s),
-                    departure=model.to_time(visit_stop.departure_s),
+                    # The end of service: a wait for the next window is spent here after it.
+                    departure=model.to_time(
+                        visit_stop.start_s + visits[visit_stop.visit_id].service_s
+                    ),
                     travel_s=visit_stop.arrival_s - prev_departure,
                     dwell_s=visits[visit_stop.visit_id].service_s,
                     prize=visits[visit_stop.visit_id].prize,
                     notes=site.notes,
                     x_m=site.x_m,
                     y_m=site.y_m,
+                    window=req.window,
+                    presence=req.presence,
                 )
             )
             prev_departure = visit_stop.departure_s
@@ -361,6 +600,10 @@ def plan_from_solution(
                 return_=model.to_time(route.return_s),
                 paid_officer_hours=shift.officer_hours,
                 stops=tuple(stops),
+                break_start=_time_or_none(model, route.brk.start_s if route.brk else None),
+                break_end=_time_or_none(model, route.brk.end_s if route.brk else None),
+                break_return=_time_or_none(model, route.break_return_s),
+                break_leave=_time_or_none(model, route.break_leave_s),
             )
         )
     reasons = _unserved_reasons(model, solution)
@@ -373,7 +616,7 @@ def plan_from_solution(
             prize=reqs[vid].prize,
             reason=reasons[vid],
         )
-        for vid in solution.unserved
+        for vid in _missed(model, solution)
     )
     res = inputs.resources
     return Plan(
@@ -389,11 +632,17 @@ def plan_from_solution(
             "cost_per_officer_hour": res.cost_per_officer_hour,
             "funded_officer_hours": round(res.funded_officer_hours, 4),
             "used_officer_hours": round(sum(r.paid_officer_hours for r in routes), 4),
+            # Bought but given no route: paid for nothing, so counted as not spent.
+            "bought_officer_hours": round(res.used_officer_hours, 4),
         },
         routes=tuple(sorted(routes, key=lambda r: (r.shift_start, r.unit_id))),
         unserved=unserved,
         unpredictability=unpredictability,
     )
+
+
+def _time_or_none(model: PlanningModel, seconds: float | None) -> dt.datetime | None:
+    return None if seconds is None else model.to_time(seconds)
 
 
 def _solver_record(solution: Solution, stop: StoppingCriterion) -> dict[str, object]:

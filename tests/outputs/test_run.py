@@ -64,10 +64,17 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def test_plans_under_test_are_the_solvers(demo_plan: PlanResult, rutland_plan: PlanResult) -> None:
-    """The plans under test come from the solver and serve every required visit."""
+    """The plans under test come from the solver; the demo serves every required visit.
+
+    Rutland's protest is a post from 11:00 to 15:00 on a Saturday whose early shift ends at
+    15:00 and whose late shift starts then: the last hour cannot be held, and the plan says so
+    with a computed reason instead of failing the week.
+    """
     assert demo_plan.solution.status in {"ok", "time_capped"}
     assert not [u for u in demo_plan.plan.unserved if u.required]
-    assert not [u for u in rutland_plan.plan.unserved if u.required]
+    missed = [u for u in rutland_plan.plan.unserved if u.required]
+    assert {u.site_id for u in missed} <= {"R-PRO-1"}
+    assert all(not u.reason.startswith("lower value") for u in missed)
 
 
 def test_run_folder_files(demo_run: RunFolder, demo_plan: PlanResult) -> None:
@@ -252,7 +259,8 @@ def test_unserved_matches_plan(demo_run: RunFolder, demo_plan: PlanResult) -> No
     assert all(r["reason"] for r in rows)
     made = {s.visit_id for s in demo_plan.plan.stops}
     asked = {v.visit_id for v in demo_plan.inputs.demand.visits}
-    assert made | {r["visit_id"] for r in rows} == asked
+    assert asked <= made | {r["visit_id"] for r in rows}
+    assert {r["visit_id"] for r in rows} <= asked  # hot-spot candidates not taken are not misses
 
 
 def test_routes_geojson_station_to_station(demo_run: RunFolder, demo_plan: PlanResult) -> None:
@@ -332,7 +340,8 @@ def test_briefing_escapes_and_marks(demo_plan: PlanResult) -> None:
     assert page.count('class="marking') == 2
     assert page.index("marking top") < page.index("<table>") < page.index("marking bottom")
     assert "@media print" in page and "<svg" in page
-    assert page.count("<tr") == len(route.stops) + 1
+    # A header row, one per stop, and the refreshment break's row.
+    assert page.count("<tr") == len(route.stops) + 1 + (route.break_start is not None)
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
     assert "https://" not in page
 

@@ -18,11 +18,13 @@ def check_required_served(problem: RoutingProblem, st: State) -> None:
         if st.inst.required[u] and st.route_of[u] < 0
     ]
     if miss:
-        raise InfeasibleError(
+        error = InfeasibleError(
             f"no plan found that serves all required visits; unserved: {miss[:10]} (each can be "
             f"reached on its own, but not together with the other required visits within the "
             f"shifts, groups and budget)"
         )
+        error.visit_ids = tuple(miss)
+        raise error
 
 
 def to_solution(

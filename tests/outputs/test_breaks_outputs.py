@@ -1,0 +1,61 @@
+"""The refreshment break and the time accounting in what people read: briefings, tables, map."""
+
+from __future__ import annotations
+
+import folium
+import shapely
+
+from planner.outputs.briefings import briefing_html
+from planner.outputs.geometry import route_geometries
+from planner.outputs.map_layers import add_routes
+from planner.outputs.summary import summary_markdown
+from planner.outputs.tables import TIME_USE_COLUMNS, time_use_rows
+from planner.outputs.text import hm
+from planner.planning.week import PlanResult
+
+
+def _route_with_break(demo_plan: PlanResult):  # type: ignore[no-untyped-def]
+    return next(r for r in demo_plan.plan.routes if r.break_start is not None and r.stops)
+
+
+def test_briefing_shows_break_and_leave_times(demo_plan: PlanResult) -> None:
+    route = _route_with_break(demo_plan)
+    assert route.break_start is not None and route.break_end is not None
+    page = briefing_html(demo_plan, route, route_geometries(demo_plan)[route.route_id])
+    span = f"{hm(route.break_start)}–{hm(route.break_end)}"
+    assert "Refreshment break at " in page and span in page
+    assert "<th>Leave</th>" in page
+    # The break row sits between the last stop before it and the first after it.
+    before = [s for s in route.stops if s.start < route.break_start]
+    if before:
+        assert page.rindex(span) > page.index(f"{hm(before[-1].start)}–")
+    # A stop's "Leave" is when to set off, travel before its service start.
+    first = route.stops[0]
+    assert f'<td class="n">{hm(route.leave)}</td>' in page
+    assert hm(first.start) in page
+
+
+def test_time_use_table(demo_plan: PlanResult) -> None:
+    rows = time_use_rows(demo_plan.plan)
+    assert len(rows) == len(demo_plan.plan.routes)
+    for row, route in zip(rows, demo_plan.plan.routes, strict=True):
+        assert tuple(row) == TIME_USE_COLUMNS
+        parts = sum(float(row[k]) for k in ("on_site_min", "travel_min", "break_min", "idle_min"))
+        assert abs(parts - float(row["paid_min"])) < 0.3
+        idle_share = float(row["idle_min"]) / (float(row["paid_min"]) - float(row["break_min"]))
+        assert (
+            bool(row["idle_reason"]) == (idle_share > 0.15 + 1e-3) or abs(idle_share - 0.15) < 1e-3
+        )
+        assert (row["break_start"] != "") == (route.break_start is not None)
+    assert "Time use" in summary_markdown(demo_plan.plan)
+
+
+def test_map_route_tooltip_lists_break(demo_plan: PlanResult) -> None:
+    route = _route_with_break(demo_plan)
+    assert route.break_start is not None and route.break_end is not None
+    m = folium.Map()
+    geoms = route_geometries(demo_plan)
+    colours = {r.unit_id: "#123456" for r in demo_plan.plan.routes}
+    add_routes(demo_plan.plan, m, geoms, shapely.GeometryCollection(), colours, redact=False)
+    html = m.get_root().render().replace("\\u2013", "–")
+    assert f"break {hm(route.break_start)}–{hm(route.break_end)} at station" in html
