@@ -719,3 +719,13 @@ def bng_problem(easting_m: float, northing_m: float) -> str | None:
         f"{BNG_EASTING_M[0]:,.0f} to {BNG_EASTING_M[1]:,.0f}, northing {BNG_NORTHING_M[0]:,.0f} "
         f"to {BNG_NORTHING_M[1]:,.0f} m); {hint}"
     )
+
+
+def stable_fraction(*parts: object) -> float:
+    """A number in [0, 1) fixed by ``parts``: reproducible on any machine and Python run.
+
+    Python's ``hash()`` of a string changes between runs, so seeded draws that must be the
+    same everywhere (band phases, visit times, tie-breaks) hash the parts' text instead.
+    """
+    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64

@@ -38,13 +38,12 @@ reported as missed visits.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import heapq
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from planner.common import LONDON
+from planner.common import LONDON, stable_fraction
 from planner.config import ForceConfig
 from planner.demand.hotspots import HotspotResult
 from planner.demand.profiles import Profile, profile_for, profiles_from_config
@@ -112,12 +111,6 @@ class HotspotDemand:
     profile: Profile
 
 
-def _unit_random(*parts: object) -> float:
-    """A number in [0, 1) fixed by ``parts``: reproducible on any machine, unlike ``hash()``."""
-    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
-
-
 def _bands(
     day: dt.date, phase_s: float, length_s: float, tz: dt.tzinfo = LONDON
 ) -> list[TimeWindow]:
@@ -176,12 +169,12 @@ def hotspot_candidates(
         for day in days:
             # Whole minutes, so visit ids and times read cleanly.
             phase = 60 * int(
-                _unit_random(params.seed, "phase", h.site_id, day) * params.min_gap_s / 60
+                stable_fraction(params.seed, "phase", h.site_id, day) * params.min_gap_s / 60
             )
             for band in _bands(day, phase, params.min_gap_s):
                 if not any(band.overlaps(s.start, s.end) >= usable_s for s in servers[i]):
                     continue
-                jitter = 1.0 + 0.02 * _unit_random(params.seed, "jitter", h.site_id, band.start)
+                jitter = 1.0 + 0.02 * stable_fraction(params.seed, "jitter", h.site_id, band.start)
                 value = h.base_prize * h.profile.mean_weight(band.start, band.end) * jitter
                 # With the UTC offset: the hour the clocks go back repeats its local times.
                 key = f"{h.site_id}@{band.start.astimezone(LONDON):%Y-%m-%dT%H:%M%z}"

@@ -17,10 +17,9 @@ which visit gets which, is drawn from a seed, so weeks differ and any week can b
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Sequence
 
-from planner.common import LONDON
+from planner.common import LONDON, stable_fraction
 from planner.demand.windows import TimeWindow
 
 __all__ = ["REPEAT_MIN", "spread_times"]
@@ -28,11 +27,6 @@ __all__ = ["REPEAT_MIN", "spread_times"]
 #: Two visits to one site on different days starting this close in local time are a repeat.
 REPEAT_MIN = 30.0
 _DAY_MIN = 1440
-
-
-def _unit_random(*parts: object) -> float:
-    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
 
 
 def _minute_of_day(t: dt.datetime) -> int:
@@ -172,11 +166,11 @@ def spread_times(
     dwell_min = dwell_s / 60
     # A start is at most ``piece end - dwell``; the next piece begins ``gap`` later.
     gap_min = max(0, int(repeat_min - dwell_min) + 1)
-    cut = int(_unit_random(key, "cut") * _DAY_MIN)
+    cut = int(stable_fraction(key, "cut") * _DAY_MIN)
     pieces = _pieces(_covered(windows), n, dwell_min, gap_min, cut)
     restricted = [_restrict(windows, p, dwell_s) for p in pieces]
     restricted = [r for r in restricted if r]
     if len(restricted) < 2:
         return [tuple(windows)] * n
-    order = sorted(range(n), key=lambda k: _unit_random(key, "visit", k))
+    order = sorted(range(n), key=lambda k: stable_fraction(key, "visit", k))
     return [restricted[order[k] % len(restricted)] for k in range(n)]
