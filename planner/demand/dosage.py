@@ -58,7 +58,6 @@ __all__ = [
     "dosage_params",
     "hotspot_candidates",
     "hotspot_demands",
-    "shift_value",
     "within_walk",
 ]
 
@@ -266,33 +265,6 @@ STREET_DETOUR = 1.3
 def within_walk(dx_m: float, dy_m: float, reach_s: float) -> bool:
     """Whether a point ``(dx_m, dy_m)`` away is within ``reach_s`` on foot (line x detour)."""
     return math.hypot(dx_m, dy_m) * STREET_DETOUR / WALK_SPEED_M_PER_S <= reach_s
-
-
-def shift_value(
-    shift: UnitShift,
-    reachable: Sequence[HotspotDemand],
-    params: DosageParams,
-) -> float:
-    """The hot-spot patrol a unit-shift could do: worth per hour of the visits it could make.
-
-    Per hour a unit makes about ``3600 / (dwell + hop)`` visits and a hot spot takes at most
-    ``3600 / min_gap`` of them; the unit makes them at the hot spots worth most over the
-    shift's hours (harm x time-of-week weight).
-    """
-    rate = 3600.0 / (params.dwell_s + params.hop(shift.mode))
-    per_spot = 3600.0 / params.min_gap_s
-    worth = sorted(
-        (h.base_prize * h.profile.mean_weight(shift.start, shift.end) for h in reachable),
-        reverse=True,
-    )
-    total = 0.0
-    for w in worth:
-        take = min(per_spot, rate)
-        total += take * w
-        rate -= take
-        if rate <= 0:
-            break
-    return total * shift.hours
 
 
 def dosage_params(config: ForceConfig) -> DosageParams:

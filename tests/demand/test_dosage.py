@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from planner.demand.dosage import (
     DosageParams,
     HotspotDemand,
+    HotspotSlots,
     hotspot_candidates,
-    shift_value,
     within_walk,
 )
 from planner.demand.profiles import DEFAULT_PROFILES, FLAT
@@ -110,15 +110,21 @@ def test_violence_profile_values_friday_night_over_tuesday_morning() -> None:
     assert first[(fri,)] > first[(tue,)]
 
 
-def test_shift_value_counts_reachable_spots_and_hours(three_spots: list[HotspotDemand]) -> None:
-    """A shift's value grows with its hours and with the hot spots it can reach."""
+def test_slots_value_hours_reach_and_saturation(three_spots: list[HotspotDemand]) -> None:
+    """A shift's worth grows with its hours and reach, and falls once slots are taken.
+
+    A second unit in the same hours adds less when the hot spots' hourly slots are full.
+    """
     params = DosageParams()
+    everything = HotspotSlots(three_spots, lambda s: [0, 1, 2], params)
+    one_spot = HotspotSlots(three_spots, lambda s: [0], params)
     s8, s4 = shift(MONDAY, 7, 8), shift(MONDAY, 7, 4)
-    assert shift_value(s8, three_spots, params) == pytest.approx(
-        2 * shift_value(s4, three_spots, params)
-    )
-    assert shift_value(s8, three_spots[:1], params) < shift_value(s8, three_spots, params)
-    assert shift_value(s8, [], params) == 0
+    assert everything.value(s8) == pytest.approx(2 * everything.value(s4))
+    assert one_spot.value(s8) < everything.value(s8)
+    first = one_spot.value(s8)
+    one_spot.take(s8)
+    assert one_spot.value(shift(MONDAY, 7, 8, unit="CAR-2")) < first
+    assert HotspotSlots(three_spots, lambda s: [], params).value(s8) == 0
 
 
 def test_within_walk() -> None:
