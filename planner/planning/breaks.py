@@ -100,7 +100,7 @@ def break_offsets_s(shift_id: str, config: BreakConfig) -> list[float]:
     return [first, *rest]
 
 
-def _serves(mat: np.ndarray, depot: int, early_s: float, late_s: float, v: Visit) -> bool:
+def serves_alone(mat: np.ndarray, depot: int, early_s: float, late_s: float, v: Visit) -> bool:
     """Whether a unit free from its station ``depot`` in ``[early_s, late_s]`` can make ``v``."""
     out, back = float(mat[depot, v.location]), float(mat[v.location, depot])
     if not (np.isfinite(out) and np.isfinite(back)):
@@ -134,9 +134,9 @@ def _choose_break(
         [
             v
             for v in required
-            if _serves(mat, loc, start_s, end_s, v)
+            if serves_alone(mat, loc, start_s, end_s, v)
             and not any(
-                _serves(
+                serves_alone(
                     travel_time_s[k.mode], k.start_location, k.earliest_start_s, k.latest_end_s, v
                 )
                 for k in placed
@@ -150,7 +150,8 @@ def _choose_break(
     for off in offsets:
         b0 = start_s + off
         if mat is None or all(
-            _serves(mat, loc, start_s, b0, v) or _serves(mat, loc, b0 + duration_s, end_s, v)
+            serves_alone(mat, loc, start_s, b0, v)
+            or serves_alone(mat, loc, b0 + duration_s, end_s, v)
             for v in at_stake
         ):
             return ShiftBreak(b0, b0 + duration_s)

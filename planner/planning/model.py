@@ -28,7 +28,7 @@ from planner.demand.resources import UnitShift
 from planner.demand.weekly import VisitRequirement
 from planner.demand.windows import TimeWindow
 from planner.errors import InputError
-from planner.planning.breaks import ShiftBreak, ShiftLeg, shift_vehicles
+from planner.planning.breaks import ShiftBreak, ShiftLeg, serves_alone, shift_vehicles
 from planner.planning.pipeline import WeekInputs
 from planner.roads.matrix import SiteGraph, travel_time_matrix
 from planner.roads.snapping import snap_sites
@@ -256,11 +256,8 @@ def unservable_reason(
         back = float(mat[visit.location, k.end_location])
         if not (math.isfinite(out) and math.isfinite(back)):
             continue
-        arrive = k.earliest_start_s + out
-        for a, b in visit.windows:
-            start = max(arrive, a)
-            if start <= b and start + visit.service_s + back <= end:
-                return None
+        if serves_alone(mat, k.start_location, k.earliest_start_s, end, visit):
+            return None
         reachable = True
     if not on_duty:
         return "no unit-shift covers the window: no deployed unit is on duty then"

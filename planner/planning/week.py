@@ -20,13 +20,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from planner.config import ForceConfig
 from planner.demand.resources import Resources, UnitShift, rest_ok
 from planner.errors import InfeasibleError, InputError
 from planner.planning.break_check import assert_breaks_valid
-from planner.planning.breaks import drop_repeats, merge_legs, retime
+from planner.planning.breaks import drop_repeats, merge_legs, retime, serves_alone
 from planner.planning.model import (
     DEFAULT_AVOID_MIN,
     PlanningModel,
@@ -366,18 +364,11 @@ def _reachable(
     v = problem.visits[visit_index]
     if windows is not None:
         v = dataclasses.replace(v, windows=tuple(windows))
-    for mode, depot, early, late in vehicles:
-        tt = problem.travel_time_s.get(mode)
-        if tt is None:
-            continue
-        out, back = tt[depot, v.location], tt[v.location, depot]
-        if not (np.isfinite(out) and np.isfinite(back)):
-            continue
-        for open_s, close_s in v.windows:
-            start = max(open_s, early + out)
-            if start <= close_s and start + v.service_s + back <= late:
-                return True
-    return False
+    return any(
+        mode in problem.travel_time_s
+        and serves_alone(problem.travel_time_s[mode], depot, early, late, v)
+        for mode, depot, early, late in vehicles
+    )
 
 
 def _missed(model: PlanningModel, solution: Solution) -> list[str]:
