@@ -237,7 +237,10 @@ def snap_sites(
     _warn_far(result, max_snap_m)
     if rejections:
         log.warning(
-            "%d sites not placed on the %s network (see the snap report)", len(rejections), net.mode
+            "%d sites not placed on the %s network; each is reported with its reason "
+            "(demand/rejects.csv in a plan's folder, snap_report.csv from `planner matrix`)",
+            len(rejections),
+            net.mode,
         )
     for r in rejections:
         log.debug("site %s not placed on the %s network: %s", r.site_id, net.mode, r.reason)
