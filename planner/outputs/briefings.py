@@ -24,7 +24,7 @@ import shapely
 from planner.outputs.geometry import clip_out, line_parts, redaction_area, redaction_discs
 from planner.outputs.templating import render
 from planner.outputs.text import day_label, hm, stop_label
-from planner.planning.plan import PlanRoute
+from planner.planning.plan import PlanRoute, PlanStop
 
 if TYPE_CHECKING:
     from planner.planning.week import PlanResult
@@ -168,7 +168,7 @@ def _briefing_stops(
             rows.append(brk)
             brk = None
         name, notes = stop_label(s, redact)
-        look = [notes] if notes else []
+        look = [p for p in (_presence_line(s), notes) if p]
         site = sites.get(s.site_id)
         if site is not None and site.kind == "hotspot" and site.evidence:
             top = sorted(site.evidence.items(), key=lambda kv: -kv[1])[:3]
@@ -177,6 +177,7 @@ def _briefing_stops(
                 + ", ".join(f"{k} ({v})" for k, v in top)
                 + (f"; harm {site.harm:,.0f}" if site.harm is not None else "")
             )
+        window = f" ({s.window})" if s.window else ""
         rows.append(
             BriefingStop(
                 order=s.order,
@@ -184,7 +185,7 @@ def _briefing_stops(
                 on_site=f"{hm(s.start)}–{hm(s.departure)}",
                 dwell=f"{s.dwell_s / 60:.0f} min",
                 name=name,
-                what=f"{s.kind.replace('_', ' ')}, risk {s.risk}",
+                what=f"{s.kind.replace('_', ' ')}, risk {s.risk}{window}",
                 look=look,
                 restricted=s.restricted,
             )
@@ -192,6 +193,15 @@ def _briefing_stops(
     if brk is not None:
         rows.append(brk)
     return rows
+
+
+def _presence_line(stop: PlanStop) -> str:
+    """What the crew does there, when it is not an ordinary visit."""
+    if stop.presence == "drive_past":
+        return "Drive past only: do not stop outside."
+    if stop.presence == "post":
+        return f"Post: stay on site, visible, until {hm(stop.departure)}."
+    return ""
 
 
 def briefing_html(

@@ -59,3 +59,21 @@ def test_map_route_tooltip_lists_break(demo_plan: PlanResult) -> None:
     add_routes(demo_plan.plan, m, geoms, shapely.GeometryCollection(), colours, redact=False)
     html = m.get_root().render().replace("\\u2013", "–")
     assert f"break {hm(route.break_start)}–{hm(route.break_end)} at station" in html
+
+
+def test_briefing_says_drive_past_and_post(demo_plan: PlanResult) -> None:
+    """A drive-past stop tells the crew not to stop; a post slot says until when to stay."""
+    geometries = route_geometries(demo_plan)
+    seen = set()
+    for route in demo_plan.plan.routes:
+        presences = {s.presence for s in route.stops} & {"drive_past", "post"}
+        if not presences:
+            continue
+        page = briefing_html(demo_plan, route, geometries[route.route_id])
+        if "drive_past" in presences:
+            assert "Drive past only: do not stop outside." in page
+        for s in route.stops:
+            if s.presence == "post":
+                assert f"stay on site, visible, until {hm(s.departure)}" in page
+        seen |= presences
+    assert seen == {"drive_past", "post"}  # the demo has both
