@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from planner.config import ForceConfig
     from planner.planning.pipeline import WeekInputs
+    from planner.planning.plan import Plan, UnservedVisit
     from planner.roads.network import RoadNetwork
 
 from planner.batch.forces import slug
@@ -369,8 +370,12 @@ def _plan_job(
     seed: int | None = None,
     secure: bool | None = None,
     redact: bool = False,
+    strict: bool = False,
 ) -> None:
-    """Prepare the week, plan it, and write the run folder with its map."""
+    """Prepare the week, plan it, and write the run folder with its map.
+
+    With ``strict``, exit with code 3 (after writing the run) if any required visit is missed.
+    """
     from planner._progress import SolveProgress, spinner
     from planner.config import load_config
     from planner.outputs.run import write_run
@@ -400,6 +405,30 @@ def _plan_job(
     click.echo(result.summary())
     click.echo("")
     click.echo(run.summary())
+    missed = _missed_lines(result.plan)
+    for line in missed:
+        click.echo(line)
+    if strict and any(u.required for u in result.plan.unserved):
+        raise click.exceptions.Exit(STRICT_EXIT)
+
+
+#: Exit code of ``planner plan --strict`` when a required visit is missed.
+STRICT_EXIT = 3
+
+
+def _missed_lines(plan: Plan) -> list[str]:
+    """Closing lines: missed visits by reason, naming required ones and MPs' premises."""
+    if not plan.unserved:
+        return []
+    by_reason: dict[str, list[UnservedVisit]] = {}
+    for u in plan.unserved:
+        by_reason.setdefault(u.reason.split(":")[0], []).append(u)
+    lines = [f"missed visits: {len(plan.unserved)} (reasons in unserved.csv)"]
+    for reason, visits in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+        named = sorted({u.visit_id for u in visits if u.required or u.kind.startswith("mp_")})
+        ids = f": {', '.join(named[:8])}{' ...' if len(named) > 8 else ''}" if named else ""
+        lines.append(f"  {len(visits):4d} {reason}{ids}")
+    return lines
 
 
 @cli.command()
@@ -439,6 +468,11 @@ def _plan_job(
 @click.option(
     "--redact", is_flag=True, help="Show restricted sites (MPs' homes) only as an approximate area."
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help=f"Exit with code {STRICT_EXIT} (the run is still written) if any required visit is missed.",
+)
 @cache_dir_option
 def plan(
     config_path: Path,
@@ -450,6 +484,7 @@ def plan(
     seed: int | None,
     secure: bool | None,
     redact: bool,
+    strict: bool,
     cache_dir: Path,
 ) -> None:
     """Plan a force's week and write the run folder: plan.json, schedule, routes, map, briefings.
@@ -468,6 +503,7 @@ def plan(
         seed=seed,
         secure=secure,
         redact=redact,
+        strict=strict,
     )
 
 
