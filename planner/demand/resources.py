@@ -19,7 +19,9 @@ reported as not spent. A unit works at most one shift a calendar day and gets at
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,21 +303,26 @@ def select_shifts(
         options = [s for s in remaining if serves(s) and fits(s)]
         if options:
             take(min(options, key=lambda s: (s.officer_hours, -worth(s), s.shift_id)))
-    while remaining:
-        best = None
-        best_key: tuple[float, int] | None = None
-        for i, s in enumerate(remaining):
-            if not fits(s):
-                continue
-            score = worth(s) / s.officer_hours
-            if score <= 1e-9:
-                continue
-            key = (score, -i)
-            if best_key is None or key > best_key:
-                best, best_key = s, key
-        if best is None:
-            break
-        take(best)
+    # Lazy greedy: a unit-shift's worth falls as others are bought (fewer visits and hot-spot
+    # slots left), so its last worth serves as a bound. Pop the best bound, refresh it, and
+    # take it if it still beats the next bound: a big force then refreshes a few candidates
+    # per pick instead of all of them. (Packing premises visits greedily can make a worth
+    # rise a little when a large visit goes elsewhere; the pick is then near-best, not best.)
+    bought = {s.shift_id for s in chosen}
+    heap = [(-math.inf, i, s) for i, s in enumerate(remaining)]
+    heapq.heapify(heap)
+    while heap:
+        _, i, s = heapq.heappop(heap)
+        if s.shift_id in bought or not fits(s):
+            continue  # bought, or never affordable or restful again: budgets and rotas only fill
+        score = worth(s) / s.officer_hours
+        if score <= 1e-9:
+            continue
+        if heap and -score > heap[0][0] + 1e-12:
+            heapq.heappush(heap, (-score, i, s))
+            continue
+        take(s)
+        bought.add(s.shift_id)
     chosen.sort(key=lambda s: (s.start, s.unit_id))
     return chosen
 
