@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from planner.common import LONDON
-from planner.config import ForceConfig, load_config
-from planner.demand.sites import read_site_points
-from planner.demand.weekly import FAITH_WINDOWS, Demand, build_demand, sites_from_points
+from planner.config import ForceConfig
+from planner.demand.weekly import FAITH_WINDOWS, Demand
 from planner.demand.windows import (
     WindowGrammarError,
     parse_window_cell,
@@ -18,24 +17,15 @@ from planner.demand.windows import (
     slugify,
 )
 from planner.errors import InputError
+from tests.demand.conftest import demand_from_csv
 
-RUTLAND = Path(__file__).resolve().parents[2] / "data" / "rutland" / "force.toml"
 HEADER = "site_id,name,kind,risk,lon,lat,windows,visits_per_week,required,priority,faith\n"
 SAMPLE = "Jumu'ah: Fri 12:30-14:00 x1 required; Evening: Daily 17:30-19:30 x3"
 
 
-@pytest.fixture(scope="module")
-def config() -> ForceConfig:
-    """The Rutland example configuration (week 2022-W43, Monday 24 October)."""
-    return load_config(RUTLAND)
-
-
 def demand_from(config: ForceConfig, tmp_path: Path, *rows: str) -> Demand:
     """Demand from a small site CSV (columns of :data:`HEADER`) written in tmp_path."""
-    path = tmp_path / "sites.csv"
-    path.write_text(HEADER + "".join(r + "\n" for r in rows))
-    sites, rejects = sites_from_points(read_site_points(path), config.week.days)
-    return build_demand(config, sites, rejects=rejects)
+    return demand_from_csv(config, tmp_path, HEADER, *rows)
 
 
 def row(windows: str, kind: str = "place_of_worship", rest: str = ",,,", sid: str = "m") -> str:

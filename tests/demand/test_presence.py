@@ -12,42 +12,28 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from planner.common import LONDON
-from planner.config import DemandConfig, ForceConfig, KindDemandConfig, load_config
-from planner.demand.sites import read_site_points
-from planner.demand.weekly import Demand, build_demand, sites_from_points
+from planner.config import DemandConfig, ForceConfig, KindDemandConfig
+from planner.demand.weekly import Demand
 from planner.demand.windows import TimeWindow, post_slots, span
 from planner.errors import InputError
+from planner.outputs.text import hm
 from planner.planning.plan import read_plan_json, write_plan_json
 from planner.routing.problem import Group, RoutingProblem, Vehicle, Visit
 from planner.routing.solver import MaxIterations, solve
+from tests.demand.conftest import demand_from_csv
 from tests.planning.sample import sample_plan
 
-RUTLAND = Path(__file__).resolve().parents[2] / "data" / "rutland" / "force.toml"
 HEADER = "site_id,name,kind,risk,lon,lat,windows,dwell_min,required,presence,notes\n"
-
-
-@pytest.fixture(scope="module")
-def config() -> ForceConfig:
-    """The Rutland example configuration (week 2022-W43, Monday 24 October)."""
-    return load_config(RUTLAND)
 
 
 def demand_from(config: ForceConfig, tmp_path: Path, *rows: str) -> Demand:
     """Demand from a small site CSV (columns of :data:`HEADER`) written in tmp_path."""
-    path = tmp_path / "sites.csv"
-    path.write_text(HEADER + "".join(r + "\n" for r in rows))
-    sites, rejects = sites_from_points(read_site_points(path), config.week.days)
-    return build_demand(config, sites, rejects=rejects)
+    return demand_from_csv(config, tmp_path, HEADER, *rows)
 
 
 def row(kind: str, windows: str = "", rest: str = ",,,", sid: str = "s") -> str:
     """A located row; ``rest`` fills dwell_min, required, presence, notes."""
     return f'{sid},Site,{kind},high,-0.73,52.67,"{windows}",{rest}'
-
-
-def hm(t: dt.datetime) -> str:
-    return f"{t.astimezone(LONDON):%H:%M}"
 
 
 # ------------------------------------------------------------------ config

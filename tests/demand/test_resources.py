@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.config import ForceConfig, load_config
+from planner.config import ForceConfig
 from planner.demand.resources import (
     MIN_REST_H,
     UnitShift,
@@ -18,14 +18,6 @@ from planner.demand.resources import (
     resources_for_week,
     select_shifts,
 )
-
-RUTLAND = Path(__file__).resolve().parents[2] / "data" / "rutland" / "force.toml"
-
-
-@pytest.fixture(scope="module")
-def config() -> ForceConfig:
-    """The Rutland example configuration."""
-    return load_config(RUTLAND)
 
 
 def everywhere(shift: UnitShift) -> float:

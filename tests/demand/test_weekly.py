@@ -9,19 +9,11 @@ import pytest
 import shapely
 
 from planner.common import to_bng
-from planner.config import ForceConfig, load_config
+from planner.config import ForceConfig
 from planner.demand.dosage import hotspot_demands
 from planner.demand.sites import read_site_points
 from planner.demand.weekly import Site, build_demand, parse_bool, sites_from_points
 from planner.errors import InputError
-
-RUTLAND = Path(__file__).resolve().parents[2] / "data" / "rutland" / "force.toml"
-
-
-@pytest.fixture(scope="module")
-def config() -> ForceConfig:
-    """The Rutland example configuration."""
-    return load_config(RUTLAND)
 
 
 def demand_from(config: ForceConfig, tmp_path: Path, rows: str):
