@@ -18,11 +18,13 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.demand.control import ControlChoice
 from planner.errors import PlannerError
 from planner.planning.plan import (
     Plan,
     PlanRoute,
     PlanStop,
+    RejectedSite,
     Unpredictability,
     UnservedVisit,
     read_plan_json,
@@ -183,6 +185,16 @@ unserved = st.builds(
     prize=positive,
     reason=texts,
 )
+rejected = st.builds(
+    RejectedSite,
+    source=texts,
+    site_id=texts,
+    kind=texts,
+    stage=texts,
+    reason=texts,
+    required_visits=st.integers(0, 10**6),
+    mp_premises=st.booleans(),
+)
 unpredictability = st.builds(
     Unpredictability,
     avoid_min=positive,
@@ -192,6 +204,17 @@ unpredictability = st.builds(
     prize_with=st.none() | finite,
     previous_week=st.none() | weeks,
     warning=st.none() | texts,
+)
+site_days = st.lists(
+    st.tuples(texts, st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2090, 1, 1))),
+    max_size=4,
+).map(tuple)
+control_choices = st.builds(
+    ControlChoice,
+    control_share=st.floats(min_value=0.0, max_value=0.99, allow_nan=False),
+    seed=st.integers(-(2**62), 2**62),
+    control=site_days,
+    treated=site_days,
 )
 solvers = st.fixed_dictionaries(
     {
@@ -222,6 +245,8 @@ plans = st.builds(
     routes=st.lists(routes, max_size=3).map(tuple),
     unserved=st.lists(unserved, max_size=3).map(tuple),
     unpredictability=st.none() | unpredictability,
+    rejected=st.lists(rejected, max_size=3).map(tuple),
+    evaluation=st.none() | control_choices,
 )
 
 

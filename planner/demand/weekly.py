@@ -35,6 +35,12 @@ required           true/false override: must every visit be made?
 priority           override of the kind's priority weight
 restricted         true/false: a site whose location is not shown (always true for mp_home)
 notes              what officers should look for (briefings)
+police_contact     MP premises: the named police contact under the funded protective
+                   security package, free text (``PS 1234 Jones, 07700 900123``); shown in
+                   briefings even when redacting (it names the officer, not the MP); at most
+                   :data:`~planner.demand.contacts.MAX_POLICE_CONTACT_CHARS` characters. An MP
+                   premises row without one
+                   is logged as a warning naming the file and site ids
 =================  ===========================================================================
 
 A post's windows are cut into consecutive slots of ``post_slot_min`` (the last may be shorter),
@@ -59,7 +65,7 @@ import datetime as dt
 import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +81,7 @@ from planner.config import (
     ForceConfig,
     KindDemandConfig,
 )
+from planner.demand.contacts import read_police_contact, warn_missing_contacts
 from planner.demand.overrides import (
     MAX_SITE_VISITS,
     drive_past_dwell,
@@ -124,6 +131,7 @@ class Site:
     source: str
     restricted: bool = False
     notes: str = ""
+    police_contact: str = ""
     harm: float | None = None
     evidence: dict[str, int] = field(default_factory=dict)
     overrides: dict[str, str] = field(default_factory=dict)
@@ -176,12 +184,21 @@ class VisitRequirement:
 
 @dataclass(frozen=True)
 class Reject:
-    """An input record that did not become demand, and why."""
+    """An input record that did not become demand, and why.
+
+    ``kind`` is the row's site kind (``""`` if the row has none it could use);
+    ``required_visits`` how many required visits the record asked for: counted exactly for a
+    site that was read but could not be placed, at least 1 for an unusable row that asked for
+    required visits (by its ``required`` cell, a required named window, or its kind's default).
+    A rejected required visit is a required visit missed.
+    """
 
     source: str
     record_id: str
     stage: str
     reason: str
+    kind: str = ""
+    required_visits: int = 0
 
 
 @dataclass(frozen=True)
@@ -351,6 +368,9 @@ class _Cell:
     named_only: bool = False
 
 
+NO_WINDOW_THIS_WEEK = "no window this week: none of its windows falls in the planning week"
+
+
 def _row_problem(
     kind: str,
     risk: str,
@@ -398,7 +418,7 @@ def _row_problem(
                 ) from None
     in_week = tuple(n for n in named if n.windows)  # a dated window of another week is dropped
     if windows_text.strip() and not windows and not in_week:
-        return "no window falls in the planning week", _Cell()
+        return NO_WINDOW_THIS_WEEK, _Cell()
     if kind in DATED_KINDS and not windows and not in_week:
         return f"a {kind} needs dated windows, e.g. '2026-12-02 18:00-20:00'", _Cell()
     named_only = bool(windows_text.strip()) and bool(named) and not windows
@@ -412,6 +432,7 @@ def sites_from_points(
     boundary_m: shapely.Geometry | None = None,
     buffer_m: float = 0.0,
     boundary_name: str = "the force boundary",
+    kinds: Mapping[Any, KindDemandConfig] | None = None,
 ) -> tuple[list[Site], list[Reject]]:
     """Typed sites from a site file's rows; rows that cannot be sites become rejects.
 
@@ -425,6 +446,10 @@ def sites_from_points(
         The force boundary (EPSG:27700), the margin kept around it and what to call it in
         messages: a located site farther out is rejected, naming the boundary and the
         distance. ``None`` keeps every located site.
+    kinds
+        The force's demand defaults per kind: a rejected row that states nothing about being
+        required is counted as asking for a required visit when its kind's default is (or its
+        presence is a post, whose slots are required). ``None``: only what the row states.
 
     Raises
     ------
@@ -434,6 +459,8 @@ def sites_from_points(
         ``presence`` that is not visit/drive_past/post, a drive-past's ``dwell_min`` over 2, a
         mistake in the named form of ``windows`` (:func:`~planner.demand.windows.parse_window_cell`).
         A plain ``windows`` cell that cannot be read is a reject, as before named windows.
+        A ``police_contact`` longer than
+        :data:`~planner.demand.contacts.MAX_POLICE_CONTACT_CHARS` characters.
     """
     sites: list[Site] = []
     rejects: list[Reject] = []
@@ -455,7 +482,13 @@ def sites_from_points(
         if problem is None and row - 1 in outside:
             problem = outside[row - 1]
         if problem is not None:
-            rejects.append(Reject(source, sid, "site", problem))
+            # A row whose windows all fall in other weeks asks for nothing this week.
+            asks = problem != NO_WINDOW_THIS_WEEK and _row_asks_required(
+                attrs, kind, week_days, kinds
+            )
+            rejects.append(
+                Reject(source, sid, "site", problem, kind if kind in SITE_KINDS else "", int(asks))
+            )
             continue
         sites.append(
             Site(
@@ -469,13 +502,51 @@ def sites_from_points(
                 source=source,
                 restricted=kind == "mp_home" or restricted,
                 notes=attrs.get("notes", ""),
+                police_contact=read_police_contact(points, row, attrs),
                 overrides={k: attrs[k] for k in OVERRIDES if attrs.get(k, "").strip()},
                 named_windows=cell.named,
                 named_only=cell.named_only,
                 presence=parse_presence(attrs.get("presence", "")) or "",
             )
         )
+    warn_missing_contacts(points)
     return sites, rejects
+
+
+def _row_asks_required(
+    attrs: Mapping[str, str],
+    kind: str,
+    week_days: Sequence[dt.date],
+    kinds: Mapping[Any, KindDemandConfig] | None,
+) -> bool:
+    """Whether an unusable row asked for a required visit: its cell, a named window, its kind."""
+    stated = attrs.get("required", "").strip()
+    if stated:
+        try:
+            return bool(parse_override("required", stated))
+        except ValueError:
+            pass  # unreadable: fall back to the windows and the kind, as for a blank cell
+    try:
+        _, named = parse_window_cell(attrs.get("windows", "").strip(), week_days)
+    except ValueError:  # WindowGrammarError included
+        named = []
+    if any(n.required for n in named):
+        return True
+    kind_cfg = (kinds or {}).get(kind)
+    if kind_cfg is None:
+        return False
+    presence = parse_presence(attrs.get("presence", ""))
+    return (presence or kind_cfg.presence) == "post" or kind_cfg.required
+
+
+def required_visits(site: Site, config: ForceConfig) -> int:
+    """How many required visits a site read from file asks for this week (0 if none or unknown)."""
+    whole_week = (TimeWindow(config.week.start, config.week.end),)
+    try:
+        made = _site_visits(site, config, whole_week)
+    except (InputError, ValueError):
+        return 0
+    return 0 if isinstance(made, str) else sum(v.required for v in made)
 
 
 @dataclass(frozen=True)
@@ -705,7 +776,7 @@ def build_demand(
             continue
         made = _site_visits(site, config, whole_week)
         if isinstance(made, str):
-            out_rejects.append(Reject(site.source, site.site_id, "demand", made))
+            out_rejects.append(Reject(site.source, site.site_id, "demand", made, site.kind))
             continue
         kept_sites.append(site)
         visits.extend(made)

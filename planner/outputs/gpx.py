@@ -24,7 +24,7 @@ from planner.outputs.geometry import (
     redaction_area,
     redaction_discs,
 )
-from planner.outputs.text import day_label, hm, stop_label, xml_text
+from planner.outputs.text import day_label, hm, leave_time, presence_line, stop_label, xml_text
 from planner.planning.plan import Plan, PlanRoute
 
 _GPX_NS = "http://www.topografix.com/GPX/1/1"
@@ -69,8 +69,10 @@ def route_gpx(
         _text(
             wpt,
             "desc",
-            f"Arrive {hm(s.arrival)}, on site {hm(s.start)}-{hm(s.departure)} "
-            f"({s.dwell_s / 60:.0f} min). {s.kind}, risk {s.risk}."
+            f"Leave {hm(leave_time(s))}, on site {hm(s.start)}-{hm(s.departure)} "
+            f"({s.dwell_s / 60:.0f} min){f' in {s.window}' if s.window else ''}. "
+            f"{s.kind}, risk {s.risk}."
+            + (f" {presence_line(s)}" if presence_line(s) else "")
             + (f" {notes}" if notes else "")
             + (" RESTRICTED SITE." if s.restricted else ""),
         )

@@ -1,7 +1,9 @@
-"""The run folder's CSV tables: ``schedule.csv``, ``unserved.csv`` and ``time_use.csv``.
+"""The run folder's CSV tables: ``schedule.csv``, ``unserved.csv``, ``time_use.csv``, ``posts.csv``.
 
-``schedule.csv`` has one row per visit, ``time_use.csv`` one per unit-shift (where its paid
-time goes).
+``schedule.csv`` has one row per visit (named as briefings and the map name it: a hot spot
+"On or near <street>"), ``time_use.csv`` one per unit-shift (where its paid time goes),
+``posts.csv`` one per slot of each post (a protest held from start to end): who holds it, or
+that nobody does and why.
 
 Times are Europe/London wall-clock times, as a crew reads them; the rows are plain dicts for
 :func:`planner.common.write_csv` with the column orders below.
@@ -9,7 +11,10 @@ Times are Europe/London wall-clock times, as a crew reads them; the rows are pla
 
 from __future__ import annotations
 
-from planner.outputs.text import hm, local
+from collections.abc import Sequence
+
+from planner.demand.weekly import VisitRequirement
+from planner.outputs.text import hm, local, stop_label
 from planner.planning.plan import Plan
 
 SCHEDULE_COLUMNS = (
@@ -20,15 +25,19 @@ SCHEDULE_COLUMNS = (
     "route_id",
     "order",
     "site_id",
+    "name",
     "kind",
     "risk",
     "restricted",
+    "presence",
+    "window",
     "arrival",
     "start",
     "departure",
     "dwell_min",
     "travel_min",
 )
+POST_COLUMNS = ("site_id", "window", "date", "start", "end", "status", "unit", "route_id", "reason")
 UNSERVED_COLUMNS = ("visit_id", "site_id", "kind", "required", "prize", "reason")
 TIME_USE_COLUMNS = (
     "route_id",
@@ -47,8 +56,11 @@ TIME_USE_COLUMNS = (
 )
 
 
-def schedule_rows(plan: Plan) -> list[dict[str, object]]:
-    """``schedule.csv`` rows: one per visit, in route order, times in Europe/London."""
+def schedule_rows(plan: Plan, *, redact: bool = False) -> list[dict[str, object]]:
+    """``schedule.csv`` rows: one per visit, in route order, times in Europe/London.
+
+    With ``redact`` a restricted site is named only "Restricted site", as everywhere else.
+    """
     rows: list[dict[str, object]] = []
     for r in plan.routes:
         for s in r.stops:
@@ -62,9 +74,12 @@ def schedule_rows(plan: Plan) -> list[dict[str, object]]:
                     "route_id": r.route_id,
                     "order": s.order,
                     "site_id": s.site_id,
+                    "name": stop_label(s, redact)[0],
                     "kind": s.kind,
                     "risk": s.risk,
                     "restricted": s.restricted,
+                    "presence": s.presence,
+                    "window": s.window,
                     "arrival": hm(s.arrival),
                     "start": hm(s.start),
                     "departure": hm(s.departure),
@@ -114,6 +129,38 @@ def time_use_rows(plan: Plan) -> list[dict[str, object]]:
                 "break_start": hm(r.break_start) if r.break_start is not None else "",
                 "break_end": hm(r.break_end) if r.break_end is not None else "",
                 "idle_reason": t.idle_reason,
+            }
+        )
+    return rows
+
+
+def post_rows(plan: Plan, requirements: Sequence[VisitRequirement]) -> list[dict[str, object]]:
+    """``posts.csv`` rows: each post slot in time order, held by a unit or uncovered with why.
+
+    ``requirements`` are the week's visit requirements, for the slots' times (a slot nobody
+    holds is in the plan only as an unserved visit id).
+    """
+    held = {s.visit_id: r for r in plan.routes for s in r.stops if s.presence == "post"}
+    why = {u.visit_id: u.reason for u in plan.unserved}
+    slots = sorted(
+        (r for r in requirements if r.presence == "post"),
+        key=lambda r: (r.site_id, r.windows[0].start),
+    )
+    rows: list[dict[str, object]] = []
+    for req in slots:
+        (slot,) = req.windows
+        route = held.get(req.visit_id)
+        rows.append(
+            {
+                "site_id": req.site_id,
+                "window": req.window,
+                "date": local(slot.start).date().isoformat(),
+                "start": hm(slot.start),
+                "end": hm(slot.end),
+                "status": "held" if route is not None else "uncovered",
+                "unit": route.unit_id if route is not None else "",
+                "route_id": route.route_id if route is not None else "",
+                "reason": "" if route is not None else why.get(req.visit_id, ""),
             }
         )
     return rows

@@ -94,3 +94,17 @@ def stop_label(stop: PlanStop, redact: bool) -> tuple[str, str]:
     if stop.restricted and redact:
         return "Restricted site", "Details from the duty supervisor"
     return stop.name or stop.site_id, stop.notes
+
+
+def presence_line(stop: PlanStop) -> str:
+    """What the crew does there, when it is not an ordinary visit (``""`` for a visit)."""
+    if stop.presence == "drive_past":
+        return "Drive past only: do not stop outside."
+    if stop.presence == "post":
+        return f"Post: stay on site, visible, until {hm(stop.departure)}."
+    return ""
+
+
+def leave_time(stop: PlanStop) -> dt.datetime:
+    """When to set off for the stop: a unit waits where it is, not outside the next site."""
+    return stop.arrival - dt.timedelta(seconds=stop.travel_s)

@@ -13,6 +13,7 @@ import shapely
 
 from planner.common import DEFAULT_MAX_SNAP_M, to_bng, write_csv
 from planner.config import ForceConfig
+from planner.demand.control import control_days, treated_reach
 from planner.demand.crimes import CrimeIntake, read_crimes
 from planner.demand.dosage import (
     HotspotDemand,
@@ -24,7 +25,14 @@ from planner.demand.dosage import (
 from planner.demand.hotspots import HotspotResult, find_hotspots
 from planner.demand.resources import Resources, UnitShift, resources_for_week
 from planner.demand.sites import SitePoints, read_site_points
-from planner.demand.weekly import Demand, Reject, Site, build_demand, sites_from_points
+from planner.demand.weekly import (
+    Demand,
+    Reject,
+    Site,
+    build_demand,
+    required_visits,
+    sites_from_points,
+)
 from planner.errors import InputError
 from planner.roads.area import area_boundary, area_network
 from planner.roads.matrix import SiteGraph, TravelTimeMatrix, travel_time_matrix
@@ -195,13 +203,13 @@ def rebuy(inputs: WeekInputs, exclude: frozenset[str]) -> WeekInputs:
     resources = resources_for_week(
         config,
         inputs.demand.visits,
-        _hotspot_value(config, hot, inputs.demand.sites, inputs.stations),
+        hotspot_value(config, hot, inputs.demand.sites, inputs.stations),
         exclude=exclude,
     )
     return dataclasses.replace(inputs, resources=resources)
 
 
-def _hotspot_value(
+def hotspot_value(
     config: ForceConfig,
     hot: Sequence[HotspotDemand],
     sites: Sequence[Site],
@@ -228,7 +236,11 @@ def _hotspot_value(
             ]
         return on_foot[shift.station_id]
 
-    return HotspotSlots(hot, reach, dosage_params(config))
+    # No unit-shift is bought for control hot-spot-days (planner.demand.control).
+    ids = [h.site_id for h in hot]
+    return HotspotSlots(
+        hot, treated_reach(reach, ids, control_days(config, ids)), dosage_params(config)
+    )
 
 
 def _check_unique_ids(station_ids: list[str], sites: list[Site]) -> None:
@@ -286,6 +298,7 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
             boundary_m=force_boundary,
             buffer_m=config.area.buffer_m,
             boundary_name=boundary_name,
+            kinds=config.demand.kinds,
         )
         sites.extend(got)
         rejects.extend(site_rejects)
@@ -333,12 +346,21 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
         if ok:
             placed.append(s)
         else:
-            rejects.append(Reject(s.source, s.site_id, "snap", "; ".join(why[s.site_id])))
+            rejects.append(
+                Reject(
+                    s.source,
+                    s.site_id,
+                    "snap",
+                    "; ".join(why[s.site_id]),
+                    s.kind,
+                    required_visits(s, config) if s.kind != "hotspot" else 0,
+                )
+            )
 
     demand = build_demand(config, placed, rejects=rejects)
     hot = hotspot_demands(demand.sites, hotspots, config)
     resources = resources_for_week(
-        config, demand.visits, _hotspot_value(config, hot, demand.sites, stations)
+        config, demand.visits, hotspot_value(config, hot, demand.sites, stations)
     )
     return WeekInputs(
         config=config,

@@ -20,13 +20,21 @@
                              "arrival": time, "start": time, "departure": time,
                              "travel_s": float, "dwell_s": float, "prize": float,
                              "notes": str, "x_m": float, "y_m": float,
-                             "window": str, "presence": "visit"|"drive_past"|"post"}]}],
+                             "window": str, "presence": "visit"|"drive_past"|"post",
+                             "police_contact": str}]}],
       "unserved": [{"visit_id": str, "site_id": str, "kind": str, "required": bool,
                     "prize": float, "reason": str}],
+      "rejected": [{"source": "sites.csv:12", "site_id": str, "kind": str, "stage": str,
+                    "reason": str, "required_visits": int, "mp_premises": bool}],
       "unpredictability": {"avoid_min": float, "previous_plan": str|null,
                            "sites_constrained": int, "prize_without": float|null,
                            "prize_with": float|null, "previous_week": "2026-W48"|null,
-                           "warning": str|null} | null
+                           "warning": str|null} | null,
+      "replan": {"previous_plan": str, "cutoff": time, "kept_routes": int,
+                 "locked_visits": int, "unchanged_share": float|null} | null,
+      "evaluation": {"control_share": float, "seed": int,
+                     "control": [{"site_id": str, "date": "2026-11-30"}],
+                     "treated": [{"site_id": str, "date": "2026-11-30"}]} | null
     }
 
 A reader refuses a file of another schema version rather than guess, and names the field of
@@ -35,8 +43,17 @@ absent: plans written before they existed read with them ``None``). A route's ``
 and ``break_end`` are its refreshment break at the station (``null``: no break);
 ``break_return`` is when it gets back to the station before the break and ``break_leave``
 when it goes out again after it (``null`` if it does not go out on that side of the break).
-A stop's ``window`` and ``presence`` may be absent too (plans written before named windows
-and presence modes): they read as ``""`` and ``"visit"``.
+``rejected`` lists the site-file records that are not in the plan's demand at all (an unusable
+row, a site no network reaches, a site with no visit this week), with the stage that dropped
+them; their required visits count as required visits missed. It may be absent (plans written
+before it existed: read as none). A stop's ``window``, ``presence`` and ``police_contact`` may be absent too (plans written
+before named windows, presence modes and police contacts): they read as ``""``, ``"visit"``
+and ``""``.
+``replan`` records a plan re-made mid-week by ``planner replan`` (:mod:`.replan`): the plan
+it re-made and the cut-off; absent or ``null`` for a plan made whole.
+``evaluation`` records the randomised control hot-spot-days (:mod:`planner.demand.control`):
+the (hot spot, day) pairs given no extra patrol and those treated; absent or ``null`` when
+``[evaluation] control_share`` is off (and in plans written before it existed).
 Each stop's ``departure`` is the end of its service; a unit that then waits for the next
 window waits there, and leaves ``travel_s`` before the next ``arrival``. In memory every time is a
 UTC-aware datetime: Python compares two Europe/London times in the repeated autumn hour wrongly,
@@ -55,6 +72,7 @@ from typing import Any
 
 from planner.common import LONDON, atomic_write_bytes
 from planner.config import PRESENCES
+from planner.demand.control import ControlChoice
 from planner.routing.jsondoc import JsonValue, load_json, show
 
 SCHEMA = "planner.plan/1"
@@ -74,7 +92,8 @@ class PlanStop:
     """One visit on a route.
 
     ``window`` is the name of the site's named window the visit is in (``""`` if unnamed);
-    ``presence`` is ``visit``, ``drive_past`` or ``post`` (a post's relief slot).
+    ``presence`` is ``visit``, ``drive_past`` or ``post`` (a post's relief slot);
+    ``police_contact`` is an MP premises' named police contact (``""`` if none given).
     """
 
     order: int
@@ -95,6 +114,7 @@ class PlanStop:
     y_m: float
     window: str = ""
     presence: str = "visit"
+    police_contact: str = ""
 
 
 @dataclass(frozen=True)
@@ -233,6 +253,25 @@ class UnservedVisit:
 
 
 @dataclass(frozen=True)
+class RejectedSite:
+    """A site-file record that is not in the plan's demand, and why.
+
+    ``stage`` says what dropped it: ``site`` (the row cannot be a site: no coordinates, an
+    unknown kind, outside the force area...), ``snap`` (no network reaches it) or ``demand``
+    (it asks for no visit this week). ``required_visits`` of them were required; they count as
+    required visits missed.
+    """
+
+    source: str
+    site_id: str
+    kind: str
+    stage: str
+    reason: str
+    required_visits: int
+    mp_premises: bool
+
+
+@dataclass(frozen=True)
 class Unpredictability:
     """How the plan was kept away from last week's, and what that cost.
 
@@ -257,6 +296,23 @@ class Unpredictability:
 
 
 @dataclass(frozen=True)
+class Replan:
+    """How a plan was re-made mid-week from an earlier one (:mod:`planner.planning.replan`).
+
+    ``previous_plan`` is the plan re-made, ``cutoff`` the time from which the week was planned
+    again, ``kept_routes`` the routes kept whole (their shift had started), ``locked_visits``
+    the visits kept by ``locks.csv``, and ``unchanged_share`` the share of the earlier plan's
+    visits on re-planned unit-shifts kept unchanged (``None``: there were none).
+    """
+
+    previous_plan: str
+    cutoff: dt.datetime
+    kept_routes: int
+    locked_visits: int
+    unchanged_share: float | None
+
+
+@dataclass(frozen=True)
 class Plan:
     """A validated weekly patrol plan; writers serialise exactly this object."""
 
@@ -271,7 +327,10 @@ class Plan:
     routes: tuple[PlanRoute, ...]
     unserved: tuple[UnservedVisit, ...]
     unpredictability: Unpredictability | None = None
+    rejected: tuple[RejectedSite, ...] = ()
     schema: str = field(default=SCHEMA)
+    replan: Replan | None = None
+    evaluation: ControlChoice | None = None
 
     @property
     def stops(self) -> list[PlanStop]:
@@ -287,6 +346,13 @@ class Plan:
     def prize_total(self) -> float:
         """Harm-weighted demand asked for."""
         return self.prize_covered + sum(u.prize for u in self.unserved)
+
+    @property
+    def required_missed(self) -> int:
+        """Required visits not made: unserved ones plus those asked for by rejected sites."""
+        return sum(u.required for u in self.unserved) + sum(
+            r.required_visits for r in self.rejected
+        )
 
     def time_use(self) -> TimeBudget:
         """The fleet's time: every route's :meth:`PlanRoute.time_budget` added up (unit-hours)."""
@@ -331,7 +397,7 @@ class Plan:
         """Headline figures for the console and reports."""
         made = Counter(s.kind for s in self.stops)
         missed = Counter(u.kind for u in self.unserved)
-        req_missed = sum(u.required for u in self.unserved)
+        req_missed = self.required_missed
         share = self.prize_covered / self.prize_total if self.prize_total else 1.0
         lines = [
             f"[{self.protective_marking}] {self.force}: plan for {self.week} (seed {self.seed})",
@@ -343,6 +409,16 @@ class Plan:
         lines.append(f"time use: {self.time_use_line()}")
         for kind in sorted(set(made) | set(missed)):
             lines.append(f"  {kind:<18} {made[kind]:>4} made, {missed[kind]:>4} not")
+        if self.rejected:
+            req = sum(r.required_visits for r in self.rejected)
+            lines.append(
+                f"sites not in the plan: {len(self.rejected)}"
+                + (
+                    f" (asking for {req} required visit{'s' * (req != 1)}, counted as missed)"
+                    if req
+                    else ""
+                )
+            )
         if self.unpredictability is not None and self.unpredictability.cost is not None:
             u = self.unpredictability
             source = f"{u.previous_week}'s" if u.warning and u.previous_week else "last week's"
@@ -352,6 +428,13 @@ class Plan:
             )
             if u.warning:
                 lines.append(f"  warning: {u.warning}")
+        if self.replan is not None:
+            r = self.replan
+            same = "" if r.unchanged_share is None else f"; {r.unchanged_share:.0%} unchanged"
+            lines.append(
+                f"re-planned from {r.cutoff.astimezone(LONDON):%a %d %b %H:%M} "
+                f"({r.kept_routes} routes kept whole, {r.locked_visits} visits locked{same})"
+            )
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ json
@@ -408,6 +491,11 @@ class Plan:
             ],
             "unserved": [asdict(u) for u in self.unserved],
             "unpredictability": asdict(self.unpredictability) if self.unpredictability else None,
+            "rejected": [asdict(r) for r in self.rejected],
+            "replan": None
+            if self.replan is None
+            else {**asdict(self.replan), "cutoff": t(self.replan.cutoff)},
+            "evaluation": None if self.evaluation is None else self.evaluation.to_dict(),
         }
 
     @classmethod
@@ -441,6 +529,10 @@ class Plan:
             routes=tuple(_route(r) for r in root["routes"].items()),
             unserved=tuple(_unserved(u) for u in root["unserved"].items()),
             unpredictability=None if unp is None else _unpredictability(unp),
+            # Absent from plans written before rejected sites were recorded: none.
+            rejected=tuple(_rejected(r) for r in root.get("rejected", []).items()),
+            replan=_replan(root.get("replan").optional()),
+            evaluation=_control_choice(root.get("evaluation").optional()),
         )
 
     def previous_visits(self) -> dict[str, list[dt.datetime]]:
@@ -564,6 +656,7 @@ def _stop(v: JsonValue) -> PlanStop:
         # Absent from plans written before named windows and presence modes: the defaults.
         window=v.get("window", "").text(),
         presence=v.get("presence", "visit").choice(PRESENCES),
+        police_contact=v.get("police_contact", "").text(),
     )
 
 
@@ -575,6 +668,32 @@ def _unserved(v: JsonValue) -> UnservedVisit:
         required=v["required"].flag(),
         prize=v["prize"].number(minimum=0),
         reason=v["reason"].text(),
+    )
+
+
+def _rejected(v: JsonValue) -> RejectedSite:
+    return RejectedSite(
+        source=v["source"].text(),
+        site_id=v["site_id"].text(),
+        kind=v["kind"].text(),
+        stage=v["stage"].text(),
+        reason=v["reason"].text(),
+        required_visits=v["required_visits"].whole(minimum=0),
+        mp_premises=v["mp_premises"].flag(),
+    )
+
+
+def _replan(v: JsonValue | None) -> Replan | None:
+    """The ``replan`` record; absent or ``null`` (a plan made whole) is ``None``."""
+    if v is None:
+        return None
+    share = v.get("unchanged_share").optional()
+    return Replan(
+        previous_plan=v["previous_plan"].text(),
+        cutoff=v["cutoff"].time(),
+        kept_routes=v["kept_routes"].whole(minimum=0),
+        locked_visits=v["locked_visits"].whole(minimum=0),
+        unchanged_share=None if share is None else share.number(minimum=0),
     )
 
 
@@ -593,4 +712,24 @@ def _unpredictability(v: JsonValue) -> Unpredictability:
         prize_with=None if with_ is None else with_.number(),
         previous_week=None if week is None else _week(week),
         warning=None if warning is None else warning.text(),
+    )
+
+
+def _control_choice(v: JsonValue | None) -> ControlChoice | None:
+    """The ``evaluation`` record; absent or ``null`` (no control days) is ``None``."""
+    if v is None:
+        return None
+
+    def pairs(key: str) -> tuple[tuple[str, dt.date], ...]:
+        return tuple((p["site_id"].text(), p["date"].date()) for p in v[key].items())
+
+    share = v["control_share"]
+    value = share.number(minimum=0)
+    if value >= 1:
+        raise share.error(f"control_share is a share below 1, got {value!r}")
+    return ControlChoice(
+        control_share=value,
+        seed=v["seed"].whole(),
+        control=pairs("control"),
+        treated=pairs("treated"),
     )

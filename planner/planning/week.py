@@ -20,8 +20,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.config import ForceConfig
+from planner.config import MP_KINDS, ForceConfig
+from planner.demand.control import control_choice
 from planner.demand.resources import Resources, UnitShift, rest_ok
+from planner.demand.weekly import Reject
 from planner.errors import InfeasibleError, InputError
 from planner.planning.break_check import assert_breaks_valid
 from planner.planning.breaks import drop_repeats, merge_legs, retime, serves_alone
@@ -37,12 +39,14 @@ from planner.planning.plan import (
     Plan,
     PlanRoute,
     PlanStop,
+    RejectedSite,
     Unpredictability,
     UnservedVisit,
     read_plan_json,
     week_label,
     week_monday,
 )
+from planner.planning.rule_check import assert_rules_valid
 from planner.routing.problem import RoutingProblem, Visit
 from planner.routing.solver import (
     MaxIterations,
@@ -170,8 +174,8 @@ def make_plan(
 
     unpredictability = None
     if previous is not None:
-        _, free_solution = _solve_model(build_model(inputs), stop, used_seed, progress)
-        model, solution = _solve_model(
+        _, free_solution = solve_model(build_model(inputs), stop, used_seed, progress)
+        model, solution = solve_model(
             build_model(inputs, previous_visits=previous.previous_visits(), avoid_min=avoid_min),
             stop,
             used_seed,
@@ -187,11 +191,15 @@ def make_plan(
             warning=warning,
         )
     else:
-        model, solution = _solve_model(build_model(inputs), stop, used_seed, progress)
+        model, solution = solve_model(build_model(inputs), stop, used_seed, progress)
         model, solution = _redeploy(model, solution, stop, used_seed, progress)
     plan = plan_from_solution(model, solution, stop=stop, unpredictability=unpredictability)
     # The break rules, checked on the plan itself by code that shares nothing with the solver.
     assert_breaks_valid(model, plan)
+    # And the demand's rules (windows, posts, drive-pasts, gaps, nothing lost), the same way.
+    demanded = model.inputs.demand.visits
+    asked = {r.visit_id for r in demanded}
+    assert_rules_valid(plan, demanded, [r for r in model.requirements if r.visit_id not in asked])
     return PlanResult(plan=plan, model=model, solution=solution)
 
 
@@ -241,8 +249,9 @@ def _solve(
     stop: StoppingCriterion,
     seed: int,
     progress: Callable[[float, float], None] | None,
+    previous: Solution | None = None,
 ) -> Solution:
-    solution = solve(problem, stop=stop, seed=seed, progress=progress)
+    solution = solve(problem, stop=stop, seed=seed, progress=progress, previous=previous)
     # The solver validates too; this second check is the pipeline's own guarantee.
     assert_valid(problem, solution)
     log.info("%s", solution.summary())
@@ -254,11 +263,12 @@ def _solve(
 MAX_DEMOTIONS = 3
 
 
-def _solve_model(
+def solve_model(
     model: PlanningModel,
     stop: StoppingCriterion,
     seed: int,
     progress: Callable[[float, float], None] | None,
+    previous: Solution | None = None,
 ) -> tuple[PlanningModel, Solution]:
     """Solve, and if some required visits cannot all be made together, report them and go on.
 
@@ -266,16 +276,16 @@ def _solve_model(
     unit-shifts cannot make several of them together (a post held through every unit's
     refreshment break, say). A plan for the rest of the week is worth more to a force than
     none, so those visits become missed required visits, with the reason, and the week is
-    solved again.
+    solved again.  ``previous`` warm-starts every solve (``planner replan``).
     """
     for _ in range(MAX_DEMOTIONS):
         try:
-            return model, _finish(model, _solve(model.problem, stop, seed, progress))
+            return model, _finish(model, _solve(model.problem, stop, seed, progress, previous))
         except InfeasibleError as exc:
             if not exc.visit_ids:
                 raise
             model = _demote(model, exc.visit_ids)
-    return model, _finish(model, _solve(model.problem, stop, seed, progress))
+    return model, _finish(model, _solve(model.problem, stop, seed, progress, previous))
 
 
 def _idle_shifts(model: PlanningModel, solution: Solution) -> frozenset[str]:
@@ -309,7 +319,7 @@ def _redeploy(
     ):
         return model, solution  # nothing else worth buying
     log.info("re-planning: %d bought unit-shifts had no route; buying others", len(idle))
-    again, again_solution = _solve_model(build_model(inputs), stop, seed, progress)
+    again, again_solution = solve_model(build_model(inputs), stop, seed, progress)
     better = again_solution.total_prize >= solution.total_prize - 1e-9
     if better and len(_idle_shifts(again, again_solution)) < len(idle):
         return again, again_solution
@@ -573,6 +583,7 @@ def plan_from_solution(
                     y_m=site.y_m,
                     window=req.window,
                     presence=req.presence,
+                    police_contact=site.police_contact,
                 )
             )
             prev_departure = visit_stop.departure_s
@@ -629,6 +640,21 @@ def plan_from_solution(
         routes=tuple(sorted(routes, key=lambda r: (r.shift_start, r.unit_id))),
         unserved=unserved,
         unpredictability=unpredictability,
+        rejected=tuple(_rejected_site(r) for r in inputs.demand.rejects),
+        evaluation=control_choice(cfg, [h.site_id for h in inputs.hotspot_demand]),
+    )
+
+
+def _rejected_site(r: Reject) -> RejectedSite:
+    """A demand reject as the plan records it."""
+    return RejectedSite(
+        source=r.source,
+        site_id=r.record_id,
+        kind=r.kind,
+        stage=r.stage,
+        reason=r.reason,
+        required_visits=r.required_visits,
+        mp_premises=r.kind in MP_KINDS,
     )
 
 

@@ -247,4 +247,4 @@ def test_short_and_out_of_week_named_windows(config: ForceConfig, tmp_path: Path
     reasons = {r.record_id: r.reason for r in d.rejects}
     assert "no window of 'Quick' is long enough for a 15-minute visit" in reasons["a"]
     assert [v.visit_id for v in d.visits] == ["b#now#1"]
-    assert "no window falls in the planning week" in reasons["c"]
+    assert "none of its windows falls in the planning week" in reasons["c"]

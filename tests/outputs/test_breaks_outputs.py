@@ -1,6 +1,8 @@
-"""The refreshment break and the time accounting in what people read: briefings, tables, map."""
+"""The break, time accounting and posts in what people read: briefings, tables, map."""
 
 from __future__ import annotations
+
+import itertools
 
 import folium
 import shapely
@@ -9,7 +11,14 @@ from planner.outputs.briefings import briefing_html
 from planner.outputs.geometry import route_geometries
 from planner.outputs.map_layers import add_routes
 from planner.outputs.summary import summary_markdown
-from planner.outputs.tables import TIME_USE_COLUMNS, time_use_rows
+from planner.outputs.tables import (
+    POST_COLUMNS,
+    SCHEDULE_COLUMNS,
+    TIME_USE_COLUMNS,
+    post_rows,
+    schedule_rows,
+    time_use_rows,
+)
 from planner.outputs.text import hm
 from planner.planning.week import PlanResult
 
@@ -77,3 +86,45 @@ def test_briefing_says_drive_past_and_post(demo_plan: PlanResult) -> None:
                 assert f"stay on site, visible, until {hm(s.departure)}" in page
         seen |= presences
     assert seen == {"drive_past", "post"}  # the demo has both
+
+
+def test_posts_table_accounts_for_every_slot(demo_plan: PlanResult) -> None:
+    """posts.csv has one row per post slot: held by its unit, or uncovered with its reason.
+
+    The reason is unserved.csv's; slots tile each post's window without a gap.
+    """
+    plan = demo_plan.plan
+    rows = post_rows(plan, demo_plan.model.requirements)
+    slots = [r for r in demo_plan.model.requirements if r.presence == "post"]
+    assert rows and len(rows) == len(slots)
+    held = {
+        (s.site_id, hm(s.start)): r.unit_id
+        for r in plan.routes
+        for s in r.stops
+        if s.presence == "post"
+    }
+    why = {u.site_id: u.reason for u in plan.unserved if "#post#" in u.visit_id}
+    for row in rows:
+        assert tuple(row) == POST_COLUMNS
+        if row["status"] == "held":
+            assert held[(row["site_id"], row["start"])] == row["unit"]
+        else:
+            assert row["status"] == "uncovered" and row["reason"] == why[row["site_id"]]
+    by_site: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        by_site.setdefault(str(row["site_id"]), []).append(row)
+    for site_rows in by_site.values():
+        for a, b in itertools.pairwise(site_rows):
+            if a["date"] == b["date"] and a["window"] == b["window"]:
+                assert a["end"] == b["start"]  # relieved, not left
+
+
+def test_schedule_names_sites_as_briefings_do(demo_plan: PlanResult) -> None:
+    """schedule.csv names each visit's site (a hot spot "On or near ..."), presence and window."""
+    rows = schedule_rows(demo_plan.plan)
+    assert tuple(rows[0]) == SCHEDULE_COLUMNS
+    hot = [r for r in rows if r["kind"] == "hotspot"]
+    assert hot and all(str(r["name"]).startswith("On or near ") for r in hot)
+    assert {r["presence"] for r in rows} >= {"visit", "drive_past"}
+    redacted = schedule_rows(demo_plan.plan, redact=True)
+    assert all(r["name"] == "Restricted site" for r in redacted if r["restricted"])

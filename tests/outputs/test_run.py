@@ -31,6 +31,7 @@ from planner.outputs.gpx import route_gpx
 from planner.outputs.run import RunFolder, route_file_stem, write_run
 from planner.outputs.summary import summary_markdown
 from planner.outputs.tables import schedule_rows
+from planner.outputs.text import hm
 from planner.planning.plan import (
     Plan,
     PlanRoute,
@@ -91,7 +92,12 @@ def test_run_folder_files(demo_run: RunFolder, demo_plan: PlanResult) -> None:
         assert name in names and (demo_run.path / name).is_file(), name
     n = len(demo_plan.plan.routes)
     assert len(list((demo_run.path / "gpx").glob("*.gpx"))) == n
-    assert len(list((demo_run.path / "briefings").glob("*.html"))) == n
+    # One briefing per route, and one pack per day with routes (named by its date).
+    days = {r.day for r in demo_plan.plan.routes}
+    assert len(list((demo_run.path / "briefings").glob("NB-*.html"))) == n
+    assert {p.stem for p in (demo_run.path / "briefings").glob("20*.html")} == {
+        d.isoformat() for d in days
+    }
     assert (demo_run.path / "demand" / "visits.csv").is_file()
     assert not [p for p in demo_run.path.parent.iterdir() if p.name.startswith(".")]
 
@@ -297,7 +303,10 @@ def test_route_geometry_passes_every_stop(demo_plan: PlanResult) -> None:
 
 
 def test_gpx_waypoints_and_track(demo_run: RunFolder, demo_plan: PlanResult) -> None:
-    """Each GPX parses as GPX 1.1 with one named waypoint per stop and a road track."""
+    """Each GPX parses as GPX 1.1 with one named waypoint per stop and a road track.
+
+    Each waypoint says when to leave for it, and a drive-past says not to stop.
+    """
     ns = {"g": "http://www.topografix.com/GPX/1/1"}
     for route in demo_plan.plan.routes:
         path = demo_run.path / "gpx" / f"{route_file_stem(route.route_id)}.gpx"
@@ -308,6 +317,11 @@ def test_gpx_waypoints_and_track(demo_run: RunFolder, demo_plan: PlanResult) -> 
         assert len(wpts) == len(route.stops)
         for w, s in zip(wpts, route.stops, strict=True):
             assert w.findtext("g:name", namespaces=ns).startswith(f"{s.order}. ")
+            desc = w.findtext("g:desc", namespaces=ns)
+            # What the crew does: when to set off, not a far-early arrival to wait through.
+            assert desc.startswith(f"Leave {hm(s.arrival - dt.timedelta(seconds=s.travel_s))}")
+            if s.presence == "drive_past":
+                assert "Drive past only" in desc
             lon, lat = lonlat(s.x_m, s.y_m)
             assert float(w.get("lon")) == pytest.approx(lon) and float(
                 w.get("lat")

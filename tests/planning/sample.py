@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from planner.common import LONDON
-from planner.planning.plan import Plan, PlanRoute, PlanStop, Unpredictability, UnservedVisit
+from planner.planning.plan import (
+    Plan,
+    PlanRoute,
+    PlanStop,
+    RejectedSite,
+    Unpredictability,
+    UnservedVisit,
+)
 
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -78,6 +85,11 @@ def sample_plan(
         },
         routes=(route,),
         unserved=(UnservedVisit("HS-3#1", "HS-3", "hotspot", False, 1.5, "no budget left: ..."),),
+        rejected=(
+            RejectedSite(
+                "sites.csv:9", "S-9", "mp_surgery", "site", "unlocated: no coordinates", 1, True
+            ),
+        ),
         unpredictability=Unpredictability(60.0, "last/plan.json", 3, 10.0, 9.5)
         if unpredictability
         else None,
