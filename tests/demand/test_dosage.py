@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.common import LONDON
 from planner.demand.dosage import (
     DosageParams,
     HotspotDemand,
@@ -153,3 +154,28 @@ def test_same_seed_same_candidates_and_gap_bands(
     for v in a:
         assert v.windows[0].duration_s == params.min_gap_s
         assert v.prize > 0
+
+
+def test_visits_spread_over_the_hours_not_the_count() -> None:
+    """Steering away from other days' times spreads a hot spot's hours; its count is unchanged.
+
+    One hot spot, one 8-hour shift a day for a week, few enough candidates a day (decay and a
+    small cap) that each day's choice of band matters. With ``repeat_decay`` 1 every day
+    takes the same most valuable hours; below 1 the days use more distinct hours of the day.
+    """
+    spots = [
+        HotspotDemand(
+            "HS-0", base_prize=1.0, profile=DEFAULT_PROFILES["Violence and sexual offences"]
+        )
+    ]
+    shifts = [shift(MONDAY + dt.timedelta(days=d), 14, 8) for d in range(7)]
+
+    def hours(repeat_decay: float) -> tuple[int, set[int]]:
+        params = DosageParams(repeat_decay=repeat_decay, share_cap=0.3, seed=3)
+        got = hotspot_candidates(spots, shifts, lambda i, s: True, params=params)
+        return len(got), {w.start.astimezone(LONDON).hour for v in got for w in v.windows}
+
+    same_n, same_hours = hours(1.0)
+    spread_n, spread_hours = hours(0.5)
+    assert same_n == spread_n
+    assert len(spread_hours) > len(same_hours)
