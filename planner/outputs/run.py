@@ -8,10 +8,12 @@ One run folder per plan::
       routes.geojson       road-following geometry of every route, WGS84
       unserved.csv         every requirement not met, with the reason
       time_use.csv         one row per unit-shift: on site, travel, break, idle, utilisation
+      posts.csv            one row per post slot (a protest held throughout): who, or uncovered and why
       summary.md           the figures: harm covered, visits by kind, hours and money, per day and unit
       map.html             the commander's map (:mod:`planner.outputs.map`)
       gpx/<route>.gpx      one per route, for in-vehicle navigation
       briefings/<route>.html  one print-friendly page per unit and shift
+      briefings/<YYYY-MM-DD>.html  the day's pack: every crew of the day, one A4 page each
       demand/              the week's demand tables (when the inputs are written too)
       .planner-run         the marker: who wrote the folder, and every file above
 
@@ -23,7 +25,8 @@ file through the atomic writer, and swapped in by two renames under a lock, so `
 holds half a run, two runs never mix, and the next run repairs whatever a kill left behind.
 
 GPX and briefing files are named by :func:`route_file_stem`: a readable slug of the route id
-and a short hash of it, so every route gets its own files whatever its id.
+and a short hash of it, so every route gets its own files whatever its id. A day's pack is named
+by its date, which no route's file can be (those end in the hash).
 
 Sensitive plans: when the protective marking is anything but plain ``OFFICIAL``, or the plan
 includes MPs' premises, the folder and every folder in it are ``0700`` and its files ``0600``
@@ -54,7 +57,7 @@ from typing import TYPE_CHECKING
 from planner.common import atomic_write_bytes, atomic_write_text, bounded_name, write_csv
 from planner.errors import InvalidPlanError
 from planner.outputs import map as maps
-from planner.outputs.briefings import briefing_html
+from planner.outputs.briefings import briefing_html, daily_pack_html, pack_routes
 from planner.outputs.folder import (
     LOCK_TIMEOUT_S,
     RUN_MARKER,
@@ -70,11 +73,13 @@ from planner.outputs.geojson import routes_geojson
 from planner.outputs.geometry import route_geometries
 from planner.outputs.gpx import route_gpx
 from planner.outputs.map_assets import unit_colours
-from planner.outputs.summary import summary_markdown
+from planner.outputs.summary import run_facts, summary_markdown
 from planner.outputs.tables import (
+    POST_COLUMNS,
     SCHEDULE_COLUMNS,
     TIME_USE_COLUMNS,
     UNSERVED_COLUMNS,
+    post_rows,
     schedule_rows,
     time_use_rows,
     unserved_rows,
@@ -83,6 +88,8 @@ from planner.outputs.text import is_sensitive, safe_name
 from planner.planning.plan import write_plan_json
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from planner.planning.plan import Plan
     from planner.planning.week import PlanResult
 
@@ -120,7 +127,11 @@ class RunFolder:
         if gpx:
             lines.append(f"wrote {len(gpx)} GPX routes in {self.path / 'gpx'}")
         if brief:
-            lines.append(f"wrote {len(brief)} briefings in {self.path / 'briefings'}")
+            packs = sum(1 for f in brief if _is_day_pack(f.stem))
+            lines.append(
+                f"wrote {len(brief) - packs} briefings and {packs} daily packs "
+                f"in {self.path / 'briefings'}"
+            )
         if demand:
             lines.append(f"wrote {len(demand)} demand tables in {self.path / 'demand'}")
         mode = (
@@ -130,6 +141,11 @@ class RunFolder:
         )
         lines.append(f"map: {mode}{', restricted sites redacted' if self.redact else ''}")
         return "\n".join(lines)
+
+
+def _is_day_pack(stem: str) -> bool:
+    """Whether a briefing file's stem is a day's pack (``2026-11-30``), not a route's."""
+    return len(stem) == 10 and stem[4] == "-" and stem[7] == "-" and stem.replace("-", "").isdigit()
 
 
 def route_file_stem(route_id: str) -> str:
@@ -167,6 +183,8 @@ def write_run(
     with_map: bool = True,
     with_inputs: bool = True,
     lock_timeout_s: float = LOCK_TIMEOUT_S,
+    extra_files: Mapping[str, str] | None = None,
+    summary_extra: str = "",
 ) -> RunFolder:
     """Write a plan's run folder atomically (see the module docstring for the files).
 
@@ -187,6 +205,10 @@ def write_run(
         Also write the week's demand tables under ``demand/``.
     lock_timeout_s
         How long to wait for another planner run writing the same folder.
+    extra_files
+        More files of the run, relative name -> text (``changes.csv`` of ``planner replan``).
+    summary_extra
+        A Markdown section added to ``summary.md`` before its closing marking.
 
     Raises
     ------
@@ -211,6 +233,8 @@ def write_run(
                 redact=redact,
                 with_map=with_map,
                 with_inputs=with_inputs,
+                extra_files=extra_files or {},
+                summary_extra=summary_extra,
             )
             plan = result.plan
             _set_modes(tmp, is_sensitive(plan.protective_marking) or plan.contains_mp_premises)
@@ -230,6 +254,8 @@ def _write_files(
     redact: bool,
     with_map: bool,
     with_inputs: bool,
+    extra_files: Mapping[str, str] | None = None,
+    summary_extra: str = "",
 ) -> list[Path]:
     """Write every file of the run into ``tmp``: marker first, plan.json last; the files written."""
     plan = result.plan
@@ -245,17 +271,26 @@ def _write_files(
 
     geoms = route_geometries(result)
     colours = unit_colours(plan)
-    write_csv(tmp / "schedule.csv", schedule_rows(plan), SCHEDULE_COLUMNS)
+    write_csv(tmp / "schedule.csv", schedule_rows(plan, redact=redact), SCHEDULE_COLUMNS)
     files.append(Path("schedule.csv"))
     write_csv(tmp / "unserved.csv", unserved_rows(plan), UNSERVED_COLUMNS)
     files.append(Path("unserved.csv"))
     write_csv(tmp / "time_use.csv", time_use_rows(plan), TIME_USE_COLUMNS)
     files.append(Path("time_use.csv"))
+    write_csv(tmp / "posts.csv", post_rows(plan, result.model.requirements), POST_COLUMNS)
+    files.append(Path("posts.csv"))
     put(
         "routes.geojson",
         json.dumps(routes_geojson(result, geoms, redact=redact), ensure_ascii=False),
     )
-    put("summary.md", summary_markdown(plan))
+    summary = summary_markdown(plan, run_facts(result))
+    if summary_extra:
+        # Before the closing marking line, which stays the file's last.
+        head, sep, tail = summary.rstrip("\n").rpartition("\n")
+        summary = f"{head}{sep}\n{summary_extra.strip()}\n\n{tail}\n" if sep else summary
+    put("summary.md", summary)
+    for rel, text in sorted((extra_files or {}).items()):
+        put(rel, text)
     stems = _route_stems(plan)
     for r in plan.routes:
         name = stems[r.route_id]
@@ -263,6 +298,13 @@ def _write_files(
         put(
             f"briefings/{name}.html",
             briefing_html(result, r, geoms[r.route_id], redact=redact, colour=colours[r.unit_id]),
+        )
+    for day in sorted({r.day for r in plan.routes}):
+        put(
+            f"briefings/{day.isoformat()}.html",
+            daily_pack_html(
+                result, day, pack_routes(result, day), geoms, redact=redact, colours=colours
+            ),
         )
     if with_map:
         maps.write_map(result, tmp / "map.html", secure=secure, redact=redact, geometries=geoms)
