@@ -1,14 +1,25 @@
 """The commander's map: one self-contained Folium/Leaflet HTML file per plan.
 
 What it shows: every route following the roads, one colour per unit; numbered stops with their
-times; hot spots drawn by harm; MPs' premises in a protected style; stations; the force
+times; hot spots drawn by harm; every demand site, visited or not, by its kind's symbol
+(:data:`.map_assets.KIND_SYMBOLS`); MPs' premises in a protected style; stations; the force
 boundary (or the network's extent); a legend, a summary panel with the figures of
 ``summary.md`` and the protective marking, top and bottom.
 
 Layers: one check box per day and per unit. A route shows when both its day and its unit are
 ticked, so the boxes work as filters (ticking off "NB-CAR-1" hides that unit on every day); the
-"Day" buttons at the top left show one day at a time, or all. Hot spots, MPs' premises,
+"Day" buttons at the top left show one day at a time, or all. Hot spots, sites, MPs' premises,
 stations, roads and the boundary are layers of their own.
+
+Reading aids: stops sit in a Leaflet pane above the sites' symbols (:data:`.map_assets.PANES`),
+so a stop at an MP's premises is drawn and clicked above the diamond, and its one popup shows
+the visit and the site. With one day shown the stops are numbered in route order; in the All
+view each visited site gets one marker with its number of visits and a popup listing them
+(:mod:`.map_data`), and labels that would overlap are pushed apart in pixels at every zoom. The
+summary panel's figures follow the Day buttons, and a popup closes when the day changes. The
+"Where is everyone?" panel (:mod:`.map_time`) places each unit at a chosen day and time. Sites
+not in the plan (``Plan.rejected``) are listed in a folding panel, never drawn. The road base
+layer is credited to OpenStreetMap, or as synthetic roads for a generated (demo) network.
 
 Secure mode
 -----------
@@ -38,13 +49,15 @@ Redaction
 With ``redact=True`` a restricted site (an MP's home) appears only as a 500 m circle around the
 centre of the 500 m grid square holding it (:func:`planner.outputs.geometry.redaction_area`): no name, no
 exact point, and every line inside the circle (routes, the road base layer, the boundary) is cut
-out, so no line leads to the door and no vertex near it is left.
+out, so no line leads to the door and no vertex near it is left. The time control never places
+a unit inside a circle: it hides the unit there and says its position is withheld.
 
 Size: geometry is simplified in metres before reprojection (routes 3 m, the road base 8 m) and
 coordinates are rounded to 6 decimal places (0.1 m); the map uses a canvas renderer.
 
 This module builds the map step by step; the layers are in :mod:`.map_layers`, the HTML pieces
-and script elements in :mod:`.map_elements`, Leaflet, CSS and colours in :mod:`.map_assets`.
+and script elements in :mod:`.map_elements`, the script's JSON data in :mod:`.map_data` and
+:mod:`.map_time`, Leaflet, CSS, colours, panes and symbols in :mod:`.map_assets`.
 """
 
 from __future__ import annotations
@@ -60,12 +73,14 @@ from branca.element import Element, Figure
 
 from planner.common import atomic_write_bytes
 from planner.outputs.geometry import clip_out, redaction_area, redaction_discs, route_geometries
-from planner.outputs.map_assets import leaflet_assets, map_css, unit_colours
+from planner.outputs.map_assets import PANES, leaflet_assets, map_css, unit_colours
+from planner.outputs.map_data import day_figures, site_visits
 from planner.outputs.map_elements import (
     Controls,
     FitFirst,
     legend_html,
     markings_html,
+    rejects_html,
     summary_html,
     title_html,
 )
@@ -76,10 +91,12 @@ from planner.outputs.map_layers import (
     add_mp_premises,
     add_roads,
     add_routes,
+    add_sites,
     add_stations,
     add_street_tiles,
     latlon,
 )
+from planner.outputs.map_time import TimeControl, unit_timelines
 from planner.outputs.text import is_sensitive
 from planner.planning.plan import Plan
 
@@ -90,6 +107,19 @@ log = logging.getLogger(__name__)
 
 #: Credit for the road base layer, shown in the map's attribution.
 ROADS_ATTRIBUTION = "Roads © OpenStreetMap contributors (ODbL)"
+#: The same for the built-in generator's roads (the demo town): not OpenStreetMap's.
+SYNTHETIC_ATTRIBUTION = "Roads: synthetic roads (demo town)"
+
+
+def roads_source(result: PlanResult) -> tuple[str, str]:
+    """``(layer name, attribution)`` of the road base layer, by where the network came from.
+
+    A config's ``[area.synthetic]`` network is generated (the demo town): crediting
+    OpenStreetMap for it would be wrong, and would suggest the town is real.
+    """
+    if result.inputs.config.area.synthetic is not None:
+        return "Roads (synthetic demo town)", SYNTHETIC_ATTRIBUTION
+    return "Roads (OpenStreetMap)", ROADS_ATTRIBUTION
 
 
 def default_secure(plan: Plan) -> bool:
@@ -161,6 +191,9 @@ def _new_map(plan: Plan, bounds: list[list[float]]) -> folium.Map:
     root.header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js")
     root.header.add_child(Element(f"<style>\n{map_css()}</style>"), name="planner_css")
     root.html.add_child(Element(markings_html(plan)), name="planner_marking")
+    # The map's own panes, before any marker is added to them.
+    for name, z_index in PANES:
+        folium.map.CustomPane(name, z_index=z_index, pointer_events=True).add_to(m)
     return m
 
 
@@ -193,24 +226,31 @@ def plan_map(
     m = _new_map(plan, _view_bounds(result, geoms, areas, redact))
     if not secure:
         add_street_tiles(m)
-    add_roads(result, m, areas)
+    roads_name, attribution = roads_source(result)
+    add_roads(result, m, areas, roads_name)
     add_extent(result, m, areas)
     has_hotspots = add_hotspots(result, m)
     routes = add_routes(plan, m, geoms, areas, colours, redact)
+    groups = add_sites(result, m, redact)
     add_mp_premises(result, m, redact)
     add_stations(result, m)
     days, units = add_filters(plan, m, colours)
+    figures = day_figures(plan)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     Controls(
         routes=routes,
         days=days,
         units=units,
-        legend_html=legend_html(colours, redact, has_hotspots),
-        summary_html=summary_html(plan),
+        legend_html=legend_html(colours, redact, has_hotspots, groups),
+        summary_html=summary_html(plan, figures["all"]),
         prefix="Leaflet" if secure else '<a href="https://leafletjs.com">Leaflet</a>',
-        attribution=ROADS_ATTRIBUTION,
+        attribution=attribution,
+        sites=site_visits(plan, redact),
+        figures=figures,
+        rejects_html=rejects_html(plan) if plan.rejected else "",
     ).add_to(m)
+    TimeControl(unit_timelines(result, colours, areas, redact)).add_to(m)
     log.info(
         "map: %d routes, %d stops, %s%s",
         len(routes),

@@ -32,6 +32,34 @@ PALETTE = (
 #: MPs' premises and restricted sites' areas (also in ``templates/map.css``).
 PROTECTED_COLOUR = "#6b21a8"
 
+#: Leaflet panes of the map's own markers, ``(name, z-index)``: above Leaflet's marker pane
+#: (600) and below its tooltips (650), so a stop is always drawn, and clicked, above the
+#: symbol of the site it visits, and a unit's position above both.
+PANES = (("plannerSites", 610), ("plannerStops", 620), ("plannerUnits", 630))
+
+#: Site kinds grouped for their symbols (``templates/map.css``: ``.planner-kind-<group>``);
+#: MPs' premises keep their own diamond, and a kind not listed here is drawn as ``other``.
+KIND_GROUPS = {
+    "place_of_worship": "worship",
+    "protest": "gathering",
+    "event": "gathering",
+    "community_centre": "community",
+    "hotspot": "hotspot",
+}
+#: Each group's letter and legend text (plain letters: no icon font, nothing to fetch).
+KIND_SYMBOLS = {
+    "worship": ("W", "place of worship"),
+    "gathering": ("!", "protest or event"),
+    "community": ("C", "community centre"),
+    "hotspot": ("H", "hot spot (site)"),
+    "other": ("?", "other site"),
+}
+
+
+def kind_group(kind: str) -> str:
+    """The symbol group of a site kind (``other`` for a kind the map does not know)."""
+    return KIND_GROUPS.get(kind, "other")
+
 
 def unit_colours(plan: Plan) -> dict[str, str]:
     """A colour for each unit of the plan, stable for the same units."""

@@ -9,13 +9,14 @@ JavaScript template literal (where a site name holding ``${...}`` would run), an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from branca.element import MacroElement
 from folium.template import Template
 
-from planner.outputs.map_assets import PROTECTED_COLOUR
+from planner.config import MP_KINDS
+from planner.outputs.map_assets import KIND_SYMBOLS, PROTECTED_COLOUR
 from planner.outputs.summary import summary_figures
 from planner.outputs.templating import macros, template_text
 from planner.outputs.text import day_label, esc, hm
@@ -44,22 +45,70 @@ def popup_html(title: str, rows: list[tuple[str, str]], flag: str = "") -> str:
     return _part("popup", title, rows, flag)
 
 
-def stop_popup_html(route: PlanRoute, stop: PlanStop, redacted: bool) -> str:
-    """A stop's popup: its unit, day, times, kind and risk (and notes unless redacted)."""
-    name = "Restricted site (approximate area)" if redacted else (stop.name or stop.site_id)
+def _visit_rows(route: PlanRoute, stop: PlanStop) -> list[tuple[str, str]]:
+    """The visit's rows of a stop's popup: unit, day, times, how and in which window."""
     rows = [
         ("Unit", f"{route.unit_id} ({route.mode}, {route.officers} officers)"),
         ("Day", f"{day_label(route.day)}, {route.shift} shift"),
         ("Arrive", hm(stop.arrival)),
         ("On site", f"{hm(stop.start)}–{hm(stop.departure)}"),
         ("Dwell", f"{stop.dwell_s / 60:.0f} min"),
-        ("Kind", stop.kind.replace("_", " ")),
-        ("Risk", stop.risk),
+        ("Presence", stop.presence.replace("_", " ")),
     ]
-    if stop.notes and not redacted:
+    if stop.window:
+        rows.append(("Window", stop.window))
+    return rows
+
+
+def _site_rows(stop: PlanStop, redacted: bool) -> list[tuple[str, str]]:
+    """The site's rows of a stop's popup: kind and risk, its name and notes unless redacted."""
+    rows = [("Kind", stop.kind.replace("_", " ")), ("Risk", stop.risk)]
+    if redacted:
+        return [("Name", "withheld (approximate area)"), *rows]
+    rows = [("Name", stop.name or stop.site_id), *rows, ("Site", stop.site_id)]
+    if stop.notes:
         rows.append(("Look for", stop.notes))
-    flag = "Restricted site: do not share" if stop.restricted else ""
-    return popup_html(f"{stop.order}. {name}", rows, flag)
+    return rows
+
+
+def _site_flag(stop: PlanStop) -> str:
+    if stop.restricted:
+        return "Restricted site: do not share"
+    return "Protected: MP's premises" if stop.kind in MP_KINDS else ""
+
+
+def stop_popup_html(route: PlanRoute, stop: PlanStop, redacted: bool) -> str:
+    """A stop's popup: the visit (unit, day, times, presence, window) and the site visited."""
+    name = "Restricted site (approximate area)" if redacted else (stop.name or stop.site_id)
+    return _part(
+        "sectioned",
+        f"{stop.order}. {name}",
+        [("", _visit_rows(route, stop)), ("Site", _site_rows(stop, redacted))],
+        _site_flag(stop),
+    )
+
+
+def site_visits_head_html(stop: PlanStop, redacted: bool) -> str:
+    """The head of a site's popup in the All view: the site; the page appends the visit rows."""
+    name = "Restricted site (approximate area)" if redacted else (stop.name or stop.site_id)
+    return _part("sectioned", name, [("", _site_rows(stop, redacted))], _site_flag(stop), "Visits")
+
+
+def visit_row_html(route: PlanRoute, stop: PlanStop) -> str:
+    """One visit in a site's popup (All view): day, unit, stop number, times, presence."""
+    how = stop.presence.replace("_", " ") + (f" ({stop.window})" if stop.window else "")
+    on_site = f"{hm(stop.start)}–{hm(stop.departure)}"
+    return _part("visit_row", day_label(route.day), route.unit_id, stop.order, on_site, how)
+
+
+def visits_icon_html(n: int) -> str:
+    """A site's marker in the All view: how many visits it gets."""
+    return _part("visits_icon", n)
+
+
+def kind_icon_html(group: str) -> str:
+    """A site's symbol by its kind's group (:data:`.map_assets.KIND_SYMBOLS`)."""
+    return _part("kind_icon", group, KIND_SYMBOLS[group][0])
 
 
 def stop_icon_html(colour: str, order: int) -> str:
@@ -77,14 +126,22 @@ def unit_label_html(colour: str, unit: str) -> str:
     return _part("unit_label", colour, unit)
 
 
-def legend_html(colours: Mapping[str, str], redact: bool, has_hotspots: bool) -> str:
-    """The legend panel: units' colours and the map's symbols."""
-    return _part("legend", colours, redact, has_hotspots, PROTECTED_COLOUR)
+def legend_html(
+    colours: Mapping[str, str], redact: bool, has_hotspots: bool, groups: Sequence[str] = ()
+) -> str:
+    """The legend panel: units' colours and the map's symbols (``groups``: the sites' drawn)."""
+    kinds = {g: sym for g, sym in KIND_SYMBOLS.items() if g in groups}
+    return _part("legend", colours, redact, has_hotspots, PROTECTED_COLOUR, kinds)
 
 
-def summary_html(plan: Plan) -> str:
-    """The summary panel: the figures of ``summary.md`` in folding tables."""
-    return _part("summary", plan, summary_figures(plan))
+def summary_html(plan: Plan, week: Mapping[str, str]) -> str:
+    """The summary panel: the selected day's figures (``week`` at first), then ``summary.md``'s."""
+    return _part("summary", plan, summary_figures(plan), week)
+
+
+def rejects_html(plan: Plan) -> str:
+    """The list of sites not in the plan (their id, kind, stage, reason, required visits)."""
+    return _part("rejects", plan.rejected)
 
 
 # ----------------------------------------------------------------------------- script elements
@@ -145,8 +202,10 @@ class FitFirst(MacroElement):
 class Controls(MacroElement):
     """The map's own script: filters, the day buttons, legend, summary and a test hook.
 
-    ``window.plannerMap`` exposes the map, its routes and ``showDay(key)`` (for tests and for
-    anyone scripting the page).
+    ``sites`` are the All view's markers, one per visited site (:func:`.map_data.site_visits`);
+    ``figures`` the summary panel's figures by day key and ``"all"``; ``rejects_html`` the list
+    of sites not in the plan (no panel if empty). ``window.plannerMap`` exposes the map, its
+    routes and ``showDay(key)`` (for tests and for anyone scripting the page).
     """
 
     _template = Template(template_text("map_controls.js.j2"))
@@ -160,6 +219,9 @@ class Controls(MacroElement):
         summary_html: str,
         prefix: str,
         attribution: str,
+        sites: list[dict[str, Any]] | None = None,
+        figures: Mapping[str, Mapping[str, str]] | None = None,
+        rejects_html: str = "",
     ) -> None:
         super().__init__()
         self._name = "PlannerControls"
@@ -170,3 +232,6 @@ class Controls(MacroElement):
         self.summary_html = summary_html
         self.prefix = prefix
         self.attribution = attribution
+        self.sites = sites or []
+        self.figures = dict(figures or {})
+        self.rejects_html = rejects_html

@@ -18,10 +18,11 @@ import numpy as np
 import shapely
 
 from planner.outputs.geometry import clip_out, line_parts, lonlat, lonlat_geometry, redaction_area
-from planner.outputs.map_assets import PROTECTED_COLOUR
+from planner.outputs.map_assets import PROTECTED_COLOUR, kind_group
 from planner.outputs.map_elements import (
     BindPopup,
     BindTooltip,
+    kind_icon_html,
     mp_icon_html,
     popup_html,
     stop_icon_html,
@@ -86,13 +87,19 @@ def _cut(geom: shapely.Geometry, areas: shapely.Geometry) -> shapely.Geometry:
     return geom if areas.is_empty else shapely.difference(geom, areas)
 
 
-def add_roads(result: PlanResult, m: folium.Map, areas: shapely.Geometry | None = None) -> None:
+def add_roads(
+    result: PlanResult,
+    m: folium.Map,
+    areas: shapely.Geometry | None = None,
+    name: str = "Roads (OpenStreetMap)",
+) -> None:
     """The car network, simplified, as the offline base layer: major roads heavier.
 
-    With ``areas`` (a redacted map's discs) the roads inside them are left out.
+    With ``areas`` (a redacted map's discs) the roads inside them are left out; ``name`` is
+    the layer's name in the layer list (it says where the roads came from).
     """
     areas = areas if areas is not None else shapely.GeometryCollection()
-    roads = folium.FeatureGroup(name="Roads (OpenStreetMap)", overlay=True, control=True)
+    roads = folium.FeatureGroup(name=name, overlay=True, control=True)
     net = result.inputs.network.car
     lines = net.segment_lines()
     edge = np.where(net.seg_fwd_edge >= 0, net.seg_fwd_edge, net.seg_bwd_edge)
@@ -198,10 +205,12 @@ def add_routes(
     colours: Mapping[str, str],
     redact: bool,
 ) -> list[dict[str, Any]]:
-    """One layer per route (not in the layer list): its road line and numbered stops.
+    """Two layers per route (not in the layer list): its road line, and its numbered stops.
 
-    Returns the routes' entries for :class:`.map_elements.Controls` (layer name, id, unit,
-    day, number of stops); the day and unit boxes decide which show.
+    The stops are in their own pane above the sites' symbols, so a stop at an MP's premises is
+    drawn and clicked above the premises' diamond. Returns the routes' entries for
+    :class:`.map_elements.Controls` (layer names, id, unit, day, number of stops); the day and
+    unit boxes decide which show, and the All view shows one marker per site instead of stops.
     """
     route_entries: list[dict[str, Any]] = []
     for r in plan.routes:
@@ -222,6 +231,7 @@ def add_routes(
             f" · {len(r.stops)} stops{brk}"
         ).add_to(line)
         line.add_to(fg)
+        stops = folium.FeatureGroup(name=f"{r.route_id} stops", control=False, show=True)
         for s in r.stops:
             redacted = s.restricted and redact
             x, y = redaction_area(s.x_m, s.y_m)[:2] if redacted else (s.x_m, s.y_m)
@@ -233,13 +243,16 @@ def add_routes(
                     icon_anchor=(12, 12),
                     class_name="planner-stop-icon",
                 ),
+                pane="plannerStops",
             )
             BindPopup(stop_popup_html(r, s, redacted)).add_to(marker)
-            marker.add_to(fg)
+            marker.add_to(stops)
         fg.add_to(m)
+        stops.add_to(m)
         route_entries.append(
             {
                 "layer": fg.get_name(),
+                "stopsLayer": stops.get_name(),
                 "id": r.route_id,
                 "unit": r.unit_id,
                 "day": r.day.isoformat(),
@@ -289,6 +302,7 @@ def add_mp_premises(result: PlanResult, m: folium.Map, redact: bool) -> None:
                 icon_anchor=(9, 9),
                 class_name="planner-mp-icon",
             ),
+            pane="plannerSites",
         )
         BindPopup(
             popup_html(
@@ -303,6 +317,53 @@ def add_mp_premises(result: PlanResult, m: folium.Map, redact: bool) -> None:
         ).add_to(marker)
         marker.add_to(mp_layer)
     mp_layer.add_to(m)
+
+
+def add_sites(result: PlanResult, m: folium.Map, redact: bool) -> list[str]:
+    """Every other demand site by its kind's symbol, visited this week or not (it is demand).
+
+    MPs' premises are in their own layer (:func:`add_mp_premises`). A restricted site,
+    redacted, shows only as its approximate area. Returns the symbol groups drawn.
+    """
+    layer = folium.FeatureGroup(name="Sites (by kind)", overlay=True, control=True)
+    visits: dict[str, int] = {}
+    for s in result.plan.stops:
+        visits[s.site_id] = visits.get(s.site_id, 0) + 1
+    groups: list[str] = []
+    for site in result.inputs.demand.sites:
+        if site.is_mp_premises:
+            continue
+        if site.restricted and redact:
+            _restricted_area(site.x_m, site.y_m).add_to(layer)
+            continue
+        group = kind_group(site.kind)
+        if group not in groups:
+            groups.append(group)
+        marker = folium.Marker(
+            latlon(site.x_m, site.y_m),
+            icon=folium.DivIcon(
+                html=kind_icon_html(group),
+                icon_size=(18, 18) if group != "hotspot" else (14, 14),
+                icon_anchor=(9, 9) if group != "hotspot" else (7, 7),
+                class_name="planner-site-icon",
+            ),
+            pane="plannerSites",
+        )
+        BindPopup(
+            popup_html(
+                site.name or site.site_id,
+                [
+                    ("Kind", site.kind.replace("_", " ")),
+                    ("Risk", site.risk),
+                    ("Site", site.site_id),
+                    ("Visits planned", f"{visits.get(site.site_id, 0)} this week"),
+                ],
+                "Restricted site: do not share" if site.restricted else "",
+            )
+        ).add_to(marker)
+        marker.add_to(layer)
+    layer.add_to(m)
+    return groups
 
 
 def add_stations(result: PlanResult, m: folium.Map) -> None:
@@ -321,6 +382,7 @@ def add_stations(result: PlanResult, m: folium.Map) -> None:
                 icon_anchor=(10, 10),
                 class_name="planner-station-icon",
             ),
+            pane="plannerSites",
         )
         BindTooltip(f"{names.get(sid, sid)} ({sid})").add_to(marker)
         marker.add_to(st_layer)

@@ -5,8 +5,10 @@ selenium and ``chromedriver``, and checks: no JavaScript error, the layers, rout
 in the page (DOM and Leaflet objects), the day buttons and unit filters, hostile text shown as
 text, and in secure mode that not one request leaves ``file://`` (Chrome's performance log of
 DevTools Network events; http(s) and ws(s) are also blocked in the browser, so a test run can
-never reach a third party). Screenshots go to ``test-artifacts/``; with
-``PLANNER_UPDATE_DOCS=1`` the demo's also refreshes ``docs/demo-map.png`` for the README.
+never reach a third party). Screenshots go to ``test-artifacts/``. The README's picture,
+``docs/demo-map.png``, is made only by ``scripts/make_readme_screenshot.py`` (the old
+``PLANNER_UPDATE_DOCS=1`` path here is gone); :func:`test_readme_screenshot_script` checks
+that script's screenshot function.
 
 Skipped when chromium, chromedriver or selenium is missing, except under CI (env ``CI`` set),
 where that is a failure: ``apt-get install chromium chromium-driver``.
@@ -174,12 +176,15 @@ def _offline(requests: list[str]) -> list[str]:
 
 
 def _check_page(b: Browser, result: PlanResult) -> None:
-    """Routes, stops and layers in the page match the plan."""
+    """Routes, site markers (the All view) and layers in the page match the plan."""
     plan = result.plan
     got = b.js(
         "var p = window.plannerMap;"
         "return {routes: p.routes.length, visible: p.visibleRoutes(), stops: p.visibleStops(),"
-        " icons: document.querySelectorAll('.leaflet-marker-pane .planner-stop-icon').length,"
+        " icons: document.querySelectorAll('.planner-stop-icon').length,"
+        " sites: p.visibleSites(),"
+        " siteIcons: document.querySelectorAll("
+        "   '.leaflet-plannerStops-pane .planner-site-visits-icon').length,"
         " lines: (function () { var n = 0; p.map.eachLayer(function (l) {"
         "   if (l instanceof L.Polyline && l.options.className === 'planner-route') { n++; } });"
         "   return n; })(),"
@@ -190,7 +195,9 @@ def _check_page(b: Browser, result: PlanResult) -> None:
         " title: document.title};"
     )
     assert got["routes"] == got["visible"] == got["lines"] == len(plan.routes)
-    assert got["stops"] == got["icons"] == len(plan.stops)
+    # The All view: one marker per visited site, no numbered stops.
+    assert got["stops"] == got["icons"] == 0
+    assert got["sites"] == got["siteIcons"] == len({s.site_id for s in plan.stops})
     days = [f"Day: {day_label(d)}" for d in sorted({r.day for r in plan.routes})]
     units = [f"Unit: {u}" for u in sorted({r.unit_id for r in plan.routes})]
     assert set(days + units + ["Police stations", "Hot spots (by harm)"]) <= set(got["labels"])
@@ -244,9 +251,7 @@ def test_secure_map_stays_offline(
     _check_page(browser, result)
     label = f"{name} (secure{', redacted' if redact else ''})"
     _record(label, path, page)
-    shot = browser.screenshot(ARTIFACTS / f"{name}-map-secure{'-redacted' if redact else ''}.png")
-    if name == "demo" and os.environ.get("PLANNER_UPDATE_DOCS"):
-        shutil.copyfile(shot, REPO / "docs" / "demo-map.png")
+    browser.screenshot(ARTIFACTS / f"{name}-map-secure{'-redacted' if redact else ''}.png")
     if redact:
         homes = browser.js(
             "var n = 0; plannerMap.map.eachLayer(function (l) {"
@@ -254,6 +259,24 @@ def test_secure_map_stays_offline(
             "   n++; if (l.getRadius() !== 500) { n = -99; } } }); return n;"
         )
         assert homes == sum(s.restricted for s in result.inputs.demand.sites)
+
+
+def test_readme_screenshot_script(demo_plan: PlanResult, tmp_path: Path) -> None:
+    """scripts/make_readme_screenshot.py's screenshot: a 1200 x 800 PNG of the drawn map."""
+    import importlib.util
+
+    _need_browser()
+    spec = importlib.util.spec_from_file_location(
+        "make_readme_screenshot", REPO / "scripts" / "make_readme_screenshot.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    path = write_map(demo_plan, tmp_path / "demo.html", secure=True)
+    png = script.screenshot_map(path, tmp_path / "shot.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert (int.from_bytes(png[16:20]), int.from_bytes(png[20:24])) == (1200, 800)
+    assert not list(tmp_path.glob(".*.tmp"))  # written atomically: no temporary file left
 
 
 def test_day_buttons_and_unit_filters(
@@ -265,7 +288,7 @@ def test_day_buttons_and_unit_filters(
     browser.open(path)
     count = (
         "return [plannerMap.visibleRoutes(),"
-        " document.querySelectorAll('.leaflet-marker-pane .planner-stop-icon').length];"
+        " document.querySelectorAll('.leaflet-plannerStops-pane .planner-stop-icon').length];"
     )
     day = sorted({r.day for r in plan.routes})[1]
     browser.driver.find_element("css selector", f'button[data-day="{day.isoformat()}"]').click()
@@ -288,7 +311,7 @@ def test_day_buttons_and_unit_filters(
     assert browser.js(count) == [len(left), sum(len(r.stops) for r in left)]
     box.click()
     browser.driver.find_element("css selector", 'button[data-day="all"]').click()
-    assert browser.js(count) == [len(plan.routes), len(plan.stops)]
+    assert browser.js(count) == [len(plan.routes), 0]
     assert browser.js("return window.__errors") == []
 
 

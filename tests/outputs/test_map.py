@@ -7,6 +7,7 @@ URL of a third party. The browser tests (tests/outputs/test_browser.py) run the 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from html import escape
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.common import LONDON
+from planner.common import LONDON, to_bng
 from planner.outputs.geometry import lonlat, redaction_area
 from planner.outputs.map import default_secure, plan_map, render_map, write_map
 from planner.outputs.map_assets import leaflet_assets
@@ -109,7 +110,8 @@ def test_layers_present(which: str, request: pytest.FixtureRequest) -> None:
         assert js(name) in html
     assert '"Force boundary"' in html if "rutland" in which else '"Network extent"' in html
     secure = which != "demo_html"
-    assert js("Roads (OpenStreetMap)") in html
+    roads = "Roads (OpenStreetMap)" if "rutland" in which else "Roads (synthetic demo town)"
+    assert js(roads) in html and js("Sites (by kind)") in html
     assert (js("Street map tiles (online)") in html) == (not secure)
     # Not the bare class names: the page's CSS holds those whether or not the panels are there.
     assert "L.control.layers" in html and "'planner-panel planner-days'" in html
@@ -125,6 +127,7 @@ def test_routes_and_stops(which: str, request: pytest.FixtureRequest) -> None:
     assert len(plan.routes) > 0
     assert html.count('"className":"planner-route"') == len(plan.routes)
     assert html.count('"className":"planner-stop-icon"') == len(plan.stops)
+    assert html.count('"pane":"plannerStops"') == len(plan.stops)
     assert html.count(".bindPopup(") >= len(plan.stops)
     numbers = re.findall(
         r'class=\\"planner-stop\\"style=\\"background:#[0-9a-f]{6}\\"\\u003e(\d+)', html
@@ -237,3 +240,149 @@ def test_write_map(demo_plan: PlanResult, tmp_path: Path) -> None:
     size = path.stat().st_size
     assert 150_000 < size < 3_000_000
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def _script_json(html: str, name: str) -> object:
+    """A JSON value the page's script assigns: ``var <name> = {...};``."""
+    match = re.search(rf"var {name} = (.*?);\n", html)
+    assert match, name
+    return json.loads(match.group(1))
+
+
+def test_attribution_names_the_road_source(demo_html: str, rutland_html: str) -> None:
+    """The demo's generated roads are credited as synthetic, Rutland's to OpenStreetMap."""
+    assert js("Roads: synthetic roads (demo town)") in demo_html
+    assert "Roads © OpenStreetMap contributors" not in own_part(demo_html)
+    assert js("Roads © OpenStreetMap contributors (ODbL)") in rutland_html
+    assert "synthetic roads" not in rutland_html
+
+
+def test_panes_order(demo_html: str) -> None:
+    """Stops have a pane above the sites' symbols (and units above both), below tooltips."""
+    z = dict(re.findall(r'createPane\(\s*"(\w+)"\);\s*\w+\.style\.zIndex = (\d+);', demo_html))
+    assert 600 < int(z["plannerSites"]) < int(z["plannerStops"]) < int(z["plannerUnits"]) < 650
+
+
+def test_kind_symbols_and_legend(demo_plan: PlanResult, demo_html: str) -> None:
+    """Every demand site is drawn (visited or not) with its kind's symbol, each in the legend."""
+    from planner.outputs.map_assets import KIND_SYMBOLS, kind_group
+
+    sites = demo_plan.inputs.demand.sites
+    html = squash(demo_html)
+    others = [s for s in sites if not s.is_mp_premises]
+    assert html.count('"className":"planner-site-icon"') == len(others)
+    groups = {kind_group(s.kind) for s in others}
+    assert {"worship", "gathering", "community", "hotspot"} <= groups
+    for g in groups:
+        assert f"planner-kind planner-kind-{g}" in demo_html
+        assert js(KIND_SYMBOLS[g][1]).strip('"') in demo_html  # a legend entry
+    assert kind_group("some_new_kind") == "other"
+
+
+def test_stop_popup_has_visit_and_site(demo_plan: PlanResult) -> None:
+    """A stop's popup holds the visit (unit, times, presence, window) and the site."""
+    from planner.outputs.map_elements import stop_popup_html
+
+    route, stop = next(
+        (r, s) for r in demo_plan.plan.routes for s in r.stops if s.kind == "mp_office"
+    )
+    out = stop_popup_html(route, stop, False)
+    for text in ("Unit", route.unit_id, "Presence", "On site", "<h5>Site</h5>", "mp office"):
+        assert text in out
+    assert escape(stop.name) in out and "Protected: MP" in out
+    redacted = stop_popup_html(route, stop, True)
+    assert escape(stop.name) not in redacted and stop.site_id not in redacted
+
+
+def test_all_view_sites_and_day_figures(demo_plan: PlanResult, demo_html: str) -> None:
+    """One All-view marker per visited site listing its visits; figures per day and the week."""
+    plan = demo_plan.plan
+    sites = _script_json(demo_html, "sites")
+    assert isinstance(sites, list)
+    assert len(sites) == len({s.site_id for s in plan.stops})
+    assert sum(len(s["rows"]) for s in sites) == len(plan.stops)
+    figures = _script_json(demo_html, "figures")
+    assert isinstance(figures, dict)
+    assert figures["all"]["visits"] == str(len(plan.stops))
+    days = sorted({r.day for r in plan.routes})
+    assert set(figures) == {"all", *(d.isoformat() for d in days)}
+    assert sum(int(figures[d.isoformat()]["visits"]) for d in days) == len(plan.stops)
+    assert sum(int(figures[d.isoformat()]["routes"]) for d in days) == len(plan.routes)
+
+
+def test_time_control_data(demo_plan: PlanResult) -> None:
+    """Each route's segments run without gaps from its shift's start to its end."""
+    import shapely
+
+    from planner.outputs.map_assets import unit_colours
+    from planner.outputs.map_time import unit_timelines
+
+    data = unit_timelines(
+        demo_plan, unit_colours(demo_plan.plan), shapely.GeometryCollection(), False
+    )
+    assert len(data["routes"]) == len(demo_plan.plan.routes)
+    base = demo_plan.plan.week_start
+    for r, tl in zip(demo_plan.plan.routes, data["routes"], strict=True):
+        segs = tl["segs"]
+        assert segs[0][1] == round((r.shift_start - base).total_seconds())
+        assert segs[-1][2] == round((r.shift_end - base).total_seconds())
+        assert all(a[2] == b[1] for a, b in itertools.pairwise(segs))
+        assert {seg[0] for seg in segs} <= {"p", "t", "w", "s", "b"}
+        assert sum(seg[0] == "s" for seg in segs) == len(r.stops)
+        if r.break_start is not None:
+            assert any(seg[0] == "b" for seg in segs)
+
+
+def test_time_control_redacted(rutland_plan: PlanResult) -> None:
+    """Redacted, no unit position is inside a restricted site's area."""
+    import shapely
+
+    from planner.outputs.geometry import redaction_discs
+    from planner.outputs.map_assets import unit_colours
+    from planner.outputs.map_time import unit_timelines
+
+    plan = rutland_plan.plan
+    areas = redaction_discs(plan)
+    assert not areas.is_empty
+    data = unit_timelines(rutland_plan, unit_colours(plan), areas, True)
+    withheld = 0
+    for tl in data["routes"]:
+        for code, _t0, _t1, _stop, pts in tl["segs"]:
+            withheld += code == "h"
+            for lat, lon in pts:
+                x, y = to_bng().transform(lon, lat)
+                assert not shapely.contains_xy(areas, x, y)
+    assert withheld > 0
+    homes = [s for s in plan.stops if s.restricted]
+    assert all(s.name not in json.dumps(data) for s in homes)
+
+
+def test_rejects_panel(demo_plan: PlanResult) -> None:
+    """Sites not in the plan are listed (id, kind, reason, required), escaped, not drawn."""
+    import dataclasses
+
+    from planner.planning.plan import RejectedSite
+
+    evil = RejectedSite(
+        source="sites.csv:99",
+        site_id=EVIL,
+        kind="mp_surgery",
+        stage="site",
+        reason=EVIL_TEMPLATE,
+        required_visits=2,
+        mp_premises=True,
+    )
+    plan = dataclasses.replace(demo_plan.plan, rejected=(*demo_plan.plan.rejected, evil))
+    result = PlanResult(plan=plan, model=demo_plan.model, solution=demo_plan.solution)
+    html = render_map(plan_map(result, secure=True))
+    assert "panel('bottomright', 'planner-rejects'" in html
+    assert EVIL not in html and "<img src=x" not in html
+    assert "\\u0026lt;script\\u0026gt;alert(1)" in html
+    for r in plan.rejected:
+        assert (
+            escape(r.site_id).replace("&", "\\u0026").replace("<", "\\u003c") in html
+            or r.site_id == EVIL
+        )
+    assert "required (2)" in html
+    plain = render_map(plan_map(demo_plan, secure=True))
+    assert ("planner-rejects'" in plain) == bool(demo_plan.plan.rejected)
