@@ -30,8 +30,12 @@ from planner.outputs.folder import read_marker
 
 RECORD = "batch.json"
 """The record's file name, in the area's run folder."""
-SCHEMA = "planner.batch-area/2"
-"""The record's schema: a record of any other schema (an older planner's) is not trusted."""
+SCHEMA = "planner.batch-area/3"
+"""The record's schema: a record of any other schema (an older planner's) is not trusted.
+
+Version 3: an area's result counts rejected sites, and its ``required_missed`` includes their
+required visits."""
+_SCHEMA_FAMILY = "planner.batch-area/"
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 """Largest record read: ten thousand routes' files and hashes take a few MB."""
 # What the atomic writer leaves beside the record if the batch is killed mid-write.
@@ -145,7 +149,11 @@ def check_record(run_dir: Path, *, input_hash: str, settings: Mapping[str, Any])
         doc = _read(path)
     except (OSError, ValueError) as exc:
         return Resume(None, f"its {RECORD} cannot be read ({exc})", suspect=True)
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+    schema = doc.get("schema") if isinstance(doc, dict) else None
+    if isinstance(schema, str) and schema != SCHEMA and schema.startswith(_SCHEMA_FAMILY):
+        # Not damage: another planner version wrote it, with other fields in its result.
+        return Resume(None, f"its {RECORD} was written by another planner version ({schema})")
+    if not isinstance(doc, dict) or schema != SCHEMA:
         return Resume(None, f"its {RECORD} is not a record this planner wrote", suspect=True)
     result, files, recorded = doc.get("result"), doc.get("files"), doc.get("settings")
     if not (isinstance(result, dict) and isinstance(files, dict) and isinstance(recorded, dict)):

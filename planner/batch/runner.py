@@ -62,6 +62,7 @@ SUMMARY_COLUMNS = (
     "visits_planned",
     "visits_required",
     "required_missed",
+    "rejected_sites",
     "harm_covered",
     "harm_total",
     "hours_used",
@@ -74,7 +75,12 @@ SUMMARY_COLUMNS = (
 
 @dataclass(frozen=True)
 class AreaResult:
-    """How one area's run ended (one row of the national summary)."""
+    """How one area's run ended (one row of the national summary).
+
+    ``required_missed`` counts the plan's required visits not made, those asked for by site-file
+    records that are not in the plan included (:attr:`planner.planning.plan.Plan.required_missed`);
+    ``rejected_sites`` counts those records.
+    """
 
     area: str
     config: str
@@ -84,6 +90,7 @@ class AreaResult:
     visits_planned: int = 0
     visits_required: int = 0
     required_missed: int = 0
+    rejected_sites: int = 0
     harm_covered: float = 0.0
     harm_total: float = 0.0
     hours_used: float = 0.0
@@ -288,7 +295,8 @@ def run_area(config_path: str, options: BatchOptions) -> AreaResult:
             input_hash=digest,
             visits_planned=len(plan.stops),
             visits_required=len(plan.stops) + len(plan.unserved),
-            required_missed=sum(u.required for u in plan.unserved),
+            required_missed=plan.required_missed,
+            rejected_sites=len(plan.rejected),
             harm_covered=plan.prize_covered,
             harm_total=plan.prize_total,
             hours_used=plan.budget["used_officer_hours"],
@@ -499,6 +507,13 @@ class BatchResult:
         ok = sum(r.status == "ok" for r in self.results)
         skipped = sum(r.status == "skipped" for r in self.results)
         lines.append(f"\n{ok} planned, {skipped} unchanged (skipped), {len(self.failed)} failed")
+        missed = [r for r in self.results if r.required_missed]
+        if missed:
+            lines.append(
+                "required visits missed in "
+                + ", ".join(f"{_printable(r.area)} ({r.required_missed})" for r in missed)
+                + ": see each area's summary.md, under Not in the plan"
+            )
         lines.append(f"wrote {self.summary_csv} and {self.index_html}")
         return "\n".join(lines)
 

@@ -1,10 +1,19 @@
 """``summary.md`` and the figures behind it (shared with the map's summary panel).
 
-:func:`summary_figures` computes the plan's figures once: harm covered against total, visits
-by kind, and routes, officer-hours and cost per day and per unit. :func:`summary_markdown`
-lays them out through ``templates/summary.md.j2`` with the protective marking at top and
-bottom; input text is escaped for Markdown (:func:`planner.outputs.text.md_esc`), so a name
-like ``[x](javascript:alert(1))`` stays text.
+``summary.md`` is written for a commander first. Its headline says in plain words what the plan
+covers (visits made of those asked, the harm-weighted share, named windows served, posts held),
+what it misses and why (visits not made by reason, naming the required sites and MPs' premises
+missed, sites that are not in the plan at all) and the money against the budget. A "Not in the
+plan" section then lists every visit not made by reason and every rejected site-file record with
+its file and row; the tables by kind, day and unit follow; seeds, the solver's status and time and
+the unpredictability figures close it, in the "Technical appendix".
+
+:func:`summary_figures` computes the figures once; :func:`summary_markdown` lays them out through
+``templates/summary.md.j2`` with the protective marking at top and bottom. Input text is escaped
+for Markdown (:func:`planner.outputs.text.md_esc`), so a name like ``[x](javascript:alert(1))``
+stays text. What the plan itself does not record (whether its roads are the built-in synthetic
+town's, how many unit-shifts the budget bought) comes in :class:`RunFacts`, from
+:func:`run_facts`.
 """
 
 from __future__ import annotations
@@ -13,11 +22,15 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from planner.config import MP_KINDS
 from planner.outputs.templating import render
 from planner.outputs.text import day_label, local
-from planner.planning.plan import Plan, PlanRoute
+from planner.planning.plan import Plan, PlanRoute, RejectedSite, UnservedVisit
+
+if TYPE_CHECKING:
+    from planner.planning.week import PlanResult
 
 #: Columns of summary.md's tables: (figure key, column title).
 KIND_COLUMNS = (
@@ -50,50 +63,290 @@ UNIT_COLUMNS = (
 )
 
 
+MISSED_COLUMNS = (
+    ("visit_id", "Visit"),
+    ("site_id", "Site"),
+    ("kind", "Kind"),
+    ("required", "Required"),
+    ("reason", "Reason"),
+)
+REJECTED_COLUMNS = (
+    ("site_id", "Site"),
+    ("kind", "Kind"),
+    ("source", "File:row"),
+    ("required_visits", "Required visits"),
+    ("mp_premises", "MP's premises"),
+    ("reason", "Reason"),
+)
+#: Site ids a headline line names at most; "Not in the plan" lists them all.
+MAX_NAMED = 10
+#: The road credits of the technical appendix.
+ROADS_OSM = "© OpenStreetMap contributors (ODbL)"
+ROADS_SYNTHETIC = "synthetic roads (built-in demo town)"
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What ``summary.md`` says that the plan itself does not record.
+
+    Attributes
+    ----------
+    synthetic_roads
+        Whether the roads are the built-in synthetic town's (``None``: not known, no credit).
+    bought_unit_shifts
+        How many unit-shifts the budget bought (``None``: not known; inferred when every
+        bought officer-hour was used).
+    """
+
+    synthetic_roads: bool | None = None
+    bought_unit_shifts: int | None = None
+
+
+def run_facts(result: PlanResult) -> RunFacts:
+    """The :class:`RunFacts` of a plan just made, from its inputs."""
+    return RunFacts(
+        synthetic_roads=result.inputs.config.area.synthetic is not None,
+        bought_unit_shifts=len(result.inputs.resources.selected),
+    )
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline line: the planner's words, and the input text (site ids, reasons) it names.
+
+    ``value`` is the planner's own text, printed as it is; ``names`` come from input files and
+    each output escapes them its own way (``summary.md`` through ``md``, the map's autoescaped
+    HTML as they are). ``more`` names were left out of the line.
+    """
+
+    label: str
+    value: str
+    names: tuple[str, ...] = ()
+    more: int = 0
+    sep: str = ", "
+    bracket: bool = False
+
+    @property
+    def text(self) -> str:
+        """The line as plain text, names unescaped (for autoescaped HTML)."""
+        if not self.names:
+            return self.value
+        names = self.sep.join(self.names) + (f" and {self.more} more" if self.more else "")
+        if self.bracket:
+            return f"{self.value} ({names})"
+        return f"{self.value}: {names}" if self.value else names
+
+
 @dataclass(frozen=True)
 class SummaryFigures:
-    """The plan's figures, shared by ``summary.md`` and the map's summary panel."""
+    """The plan's figures, shared by ``summary.md`` and the map's summary panel.
 
-    headline: list[tuple[str, str]]
+    ``lines`` is the commander's headline, ``appendix`` the technicalities; ``missed`` the
+    required and MPs' premises visits not made, and ``rejected`` the site-file records not in
+    the plan (required ones first, then MPs' premises), as table rows.
+    """
+
+    lines: list[Figure]
     by_kind: list[dict[str, object]]
     by_day: list[dict[str, object]]
     by_unit: list[dict[str, object]]
     reasons: list[tuple[str, int]]
+    appendix: list[Figure]
+    missed: list[dict[str, object]]
+    rejected: list[dict[str, object]]
+
+    @property
+    def headline(self) -> list[tuple[str, str]]:
+        """The headline as ``(label, text)`` pairs, names unescaped (the map's panel)."""
+        return [(f.label, f.text) for f in self.lines]
 
 
-def summary_figures(plan: Plan) -> SummaryFigures:
-    """Harm covered against total, visits by kind, hours and cost against the budget."""
-    cost_h = plan.budget["cost_per_officer_hour"]
-    used_h = plan.budget["used_officer_hours"]
-    funded_h = plan.budget["funded_officer_hours"]
+def _named(ids: Sequence[str]) -> tuple[tuple[str, ...], int]:
+    """Distinct ids in first-seen order, at most :data:`MAX_NAMED`, and how many were left out."""
+    unique = tuple(dict.fromkeys(ids))
+    return unique[:MAX_NAMED], max(0, len(unique) - MAX_NAMED)
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 visit``, ``3 visits``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _visit_form(u: UnservedVisit) -> str:
+    """What kind of visit an unserved one was: ``post``, ``named`` or ``plain``.
+
+    Read from its id (:class:`planner.demand.weekly.VisitRequirement`): ``<site>#post#<slot>``
+    for a post's relief slot, ``<site>#<window slug>#<n>`` in a named window, else plain.
+    """
+    rest = u.visit_id[len(u.site_id) + 1 :] if u.visit_id.startswith(u.site_id + "#") else ""
+    parts = rest.split("#")
+    if len(parts) != 2:
+        return "plain"
+    return "post" if parts[0] == "post" else "named"
+
+
+def _coverage(plan: Plan) -> list[Figure]:
+    """Visits made, harm-weighted share, named windows served and posts held."""
     share = plan.prize_covered / plan.prize_total if plan.prize_total else 1.0
-    n_visits = len(plan.stops)
-    asked = n_visits + len(plan.unserved)
-    req_missed = sum(u.required for u in plan.unserved)
-    headline = [
-        (
+    stops = plan.stops
+    out = [
+        Figure("Visits made", f"{len(stops):,} of {len(stops) + len(plan.unserved):,} asked"),
+        Figure(
             "Harm-weighted demand covered",
             f"{plan.prize_covered:,.1f} of {plan.prize_total:,.1f} ({share:.0%})",
         ),
-        ("Visits made", f"{n_visits} of {asked}"),
-        ("Required visits missed", f"{req_missed}"),
-        ("Routes (unit-shifts)", f"{len(plan.routes)}"),
-        ("Officer-hours", f"{used_h:,.1f} of {funded_h:,.1f} funded"),
-        (
-            "Cost",
-            f"£{used_h * cost_h:,.0f} of £{plan.budget['pounds_per_week']:,.0f} budget",
-        ),
-        ("Time use", plan.time_use_line()),
     ]
-    if plan.unpredictability is not None and plan.unpredictability.cost is not None:
-        u = plan.unpredictability
-        headline.append(
-            (
+    forms = [_visit_form(u) for u in plan.unserved]
+    named_made = sum(bool(s.window) and s.presence != "post" for s in stops)
+    named_missed = forms.count("named")
+    if named_made + named_missed:
+        out.append(
+            Figure(
+                "Named windows served",
+                f"{named_made:,} of {named_made + named_missed:,} visits asked in named "
+                "windows (services, events)",
+            )
+        )
+    slots_made = Counter(s.site_id for s in stops if s.presence == "post")
+    slots_missed = Counter(
+        u.site_id for u, f in zip(plan.unserved, forms, strict=True) if f == "post"
+    )
+    posts = set(slots_made) | set(slots_missed)
+    if posts:
+        held = sum(site not in slots_missed for site in posts)
+        made, asked = slots_made.total(), slots_made.total() + slots_missed.total()
+        out.append(
+            Figure(
+                "Posts covered",
+                f"{held} of {len(posts)} posts held through every relief slot "
+                f"({made:,} of {asked:,} slots)",
+            )
+        )
+    return out
+
+
+def _misses(plan: Plan, reasons: Sequence[tuple[str, int]]) -> list[Figure]:
+    """Visits not made by reason, required visits and MPs' premises missed, sites left out."""
+    out = [
+        Figure(
+            "Visits not made",
+            f"{len(plan.unserved):,}" if plan.unserved else "none",
+            tuple(f"{reason}: {n:,}" for reason, n in reasons),
+            sep="; ",
+            bracket=True,
+        )
+    ]
+    rejected_req = sum(r.required_visits for r in plan.rejected)
+    value = f"{plan.required_missed:,}" if plan.required_missed else "none"
+    if rejected_req:
+        value += f" ({rejected_req:,} at sites not in the plan)"
+    names, more = _named(
+        [u.site_id for u in plan.unserved if u.required]
+        + [r.site_id for r in plan.rejected if r.required_visits]
+    )
+    out.append(Figure("Required visits missed", value, names, more))
+    mp_unserved = [u for u in plan.unserved if u.kind in MP_KINDS]
+    mp_rejected = [r for r in plan.rejected if r.mp_premises]
+    if mp_unserved or mp_rejected:
+        names, more = _named([u.site_id for u in mp_unserved] + [r.site_id for r in mp_rejected])
+        value = _count(len(mp_unserved), "visit") + " not made"
+        if mp_rejected:
+            value += f", {len(mp_rejected):,} premises not in the plan"
+        out.append(Figure("MPs' premises missed", value, names, more))
+    if plan.rejected:
+        out.append(
+            Figure(
+                "Sites not in the plan",
+                _count(len(plan.rejected), "site-file record") + " (listed under Not in the plan)",
+            )
+        )
+    return out
+
+
+def _money(plan: Plan, facts: RunFacts) -> list[Figure]:
+    """Money against the budget, bought unit-shifts deployed, officer-hours, time use."""
+    cost_h = plan.budget["cost_per_officer_hour"]
+    used_h = plan.budget["used_officer_hours"]
+    bought_h = plan.budget.get("bought_officer_hours")
+    deployed = len(plan.routes)
+    bought = facts.bought_unit_shifts
+    if bought is None and (bought_h is None or abs(bought_h - used_h) < 1e-6):
+        bought = deployed  # every bought officer-hour went to a route
+    money = f"£{used_h * cost_h:,.0f} of £{plan.budget['pounds_per_week']:,.0f} spent; "
+    if bought is not None:
+        money += f"{deployed:,} of {bought:,} bought unit-shifts deployed"
+    else:
+        money += f"{deployed:,} bought unit-shifts deployed"
+    if bought_h is not None and bought_h - used_h >= 1e-6:
+        money += f" ({bought_h - used_h:,.1f} bought officer-hours had no work, not spent)"
+    return [
+        Figure("Money", money),
+        Figure(
+            "Officer-hours", f"{used_h:,.1f} of {plan.budget['funded_officer_hours']:,.1f} funded"
+        ),
+        Figure("Time use", plan.time_use_line()),
+    ]
+
+
+def _appendix(plan: Plan, facts: RunFacts) -> list[Figure]:
+    """Seed, solver, unpredictability and the roads' credit."""
+    out = [Figure("Seed", f"{plan.seed}"), Figure("Solver", _solver_line(plan.solver))]
+    u = plan.unpredictability
+    if u is not None and u.cost is not None:
+        source = f"{u.previous_week}'s" if u.warning and u.previous_week else "last week's"
+        out.append(
+            Figure(
                 "Unpredictability",
-                f"kept {u.avoid_min:g} min from last week's times at {u.sites_constrained} "
+                f"kept {u.avoid_min:g} min from {source} times at {u.sites_constrained} "
                 f"sites, costing {u.cost:,.1f} of harm-weighted demand",
             )
         )
+        if u.warning:
+            # The warning names the previous plan's file: input text.
+            out.append(Figure("Unpredictability warning", "", (u.warning,)))
+    if facts.synthetic_roads is not None:
+        roads = ROADS_SYNTHETIC if facts.synthetic_roads else ROADS_OSM
+        out.append(Figure("Roads", roads))
+    return out
+
+
+def _missed_rows(plan: Plan) -> list[dict[str, object]]:
+    """Required and MPs' premises visits not made, required first."""
+    rows = [u for u in plan.unserved if u.required or u.kind in MP_KINDS]
+    return [
+        {
+            "visit_id": u.visit_id,
+            "site_id": u.site_id,
+            "kind": u.kind,
+            "required": "yes" if u.required else "no",
+            "reason": u.reason,
+        }
+        for u in sorted(rows, key=lambda u: not u.required)
+    ]
+
+
+def _rejected_rows(rejected: Sequence[RejectedSite]) -> list[dict[str, object]]:
+    """Every rejected record: required ones first, then MPs' premises, then in file order."""
+    ordered = sorted(rejected, key=lambda r: (r.required_visits == 0, not r.mp_premises))
+    return [
+        {
+            "site_id": r.site_id,
+            "kind": r.kind or "unknown",
+            "source": r.source,
+            "required_visits": r.required_visits,
+            "mp_premises": "yes" if r.mp_premises else "no",
+            "reason": r.reason,
+        }
+        for r in ordered
+    ]
+
+
+def summary_figures(plan: Plan, facts: RunFacts | None = None) -> SummaryFigures:
+    """The commander's headline, the tables by kind, day and unit, and the appendix."""
+    facts = facts or RunFacts()
+    cost_h = plan.budget["cost_per_officer_hour"]
+    reasons = Counter(u.reason.split(":")[0] for u in plan.unserved).most_common()
+    lines = [*_coverage(plan), *_misses(plan, reasons), *_money(plan, facts)]
 
     made = Counter(s.kind for s in plan.stops)
     missed = Counter(u.kind for u in plan.unserved)
@@ -137,8 +390,16 @@ def summary_figures(plan: Plan) -> SummaryFigures:
 
     by_day = [{"day": day_label(d), "date": d.isoformat(), **block(days[d])} for d in sorted(days)]
     by_unit = [{"unit": u, "mode": units[u][0].mode, **block(units[u])} for u in sorted(units)]
-    reasons = Counter(u.reason.split(":")[0] for u in plan.unserved).most_common()
-    return SummaryFigures(headline, by_kind, by_day, by_unit, reasons)
+    return SummaryFigures(
+        lines=lines,
+        by_kind=by_kind,
+        by_day=by_day,
+        by_unit=by_unit,
+        reasons=reasons,
+        appendix=_appendix(plan, facts),
+        missed=_missed_rows(plan),
+        rejected=_rejected_rows(plan.rejected),
+    )
 
 
 def _md_table(
@@ -155,7 +416,7 @@ def _md_table(
 
 def _solver_line(solver: dict[str, Any]) -> str:
     """How the search ended, in one sentence (an iteration stop has no time limit)."""
-    line = f"solver {solver.get('status', '')}"
+    line = f"status {solver.get('status', '')}"
     if solver.get("stop"):
         line += f", stop {solver['stop']}"
     if solver.get("iterations") is not None:
@@ -163,17 +424,23 @@ def _solver_line(solver: dict[str, Any]) -> str:
     return line + f" in {solver.get('solve_time_s', 0)} s"
 
 
-def summary_markdown(plan: Plan) -> str:
-    """``summary.md``: the plan's figures, with the protective marking at top and bottom."""
-    f = summary_figures(plan)
+def summary_markdown(plan: Plan, facts: RunFacts | None = None) -> str:
+    """``summary.md``: the plan's figures, with the protective marking at top and bottom.
+
+    ``facts`` (:func:`run_facts`) adds what the plan does not record: the roads' credit and
+    the number of unit-shifts bought.
+    """
+    f = summary_figures(plan, facts)
     return render(
         "summary.md.j2",
         plan=plan,
         week_start=f"{local(plan.week_start):%A %d %B %Y}",
-        solver_line=_solver_line(plan.solver),
-        headline=f.headline,
+        headline=f.lines,
+        appendix=f.appendix,
         by_kind=_md_table(f.by_kind, KIND_COLUMNS),
         by_day=_md_table(f.by_day, DAY_COLUMNS),
         by_unit=_md_table(f.by_unit, UNIT_COLUMNS),
         reasons=f.reasons,
+        missed=_md_table(f.missed, MISSED_COLUMNS) if f.missed else None,
+        rejected=_md_table(f.rejected, REJECTED_COLUMNS) if f.rejected else None,
     )

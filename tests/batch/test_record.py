@@ -35,6 +35,7 @@ def make_run(tmp_path: Path, area: str = "north") -> tuple[Path, AreaResult]:
         visits_planned=10,
         visits_required=12,
         required_missed=1,
+        rejected_sites=2,
         hours_used=40,  # an int where a float is declared, as a JSON record may hold one
         map=str(run_dir / "map.html"),
     )
@@ -128,6 +129,26 @@ def test_changed_inputs_or_settings_mean_plan_again(tmp_path: Path) -> None:
     assert resume.result is None and not resume.suspect
     assert resume.why == "the run settings changed (iterations 60 -> 61)"
     assert check(tmp_path / "out" / "nowhere").why == "it has no finished run yet"
+
+
+def test_record_of_another_planner_version_means_plan_again(tmp_path: Path) -> None:
+    """An older planner's record (schema /2: no rejected_sites) is replanned, and it is not damage."""
+    run_dir, _ = make_run(tmp_path)
+    doc = json.loads((run_dir / RECORD).read_text())
+    doc["schema"] = "planner.batch-area/2"
+    del doc["result"]["rejected_sites"]
+    (run_dir / RECORD).write_text(json.dumps(doc))
+    resume = check(run_dir)
+    assert resume.result is None and not resume.suspect
+    assert "another planner version (planner.batch-area/2)" in resume.why
+
+
+def test_record_keeps_rejected_sites(tmp_path: Path) -> None:
+    """The area's rejected-site count goes through its record and back."""
+    run_dir, result = make_run(tmp_path)
+    resume = check(run_dir)
+    assert resume.result is not None
+    assert AreaResult.from_record(resume.result).rejected_sites == result.rejected_sites == 2
 
 
 def test_moved_output_folder_still_resumes(tmp_path: Path) -> None:

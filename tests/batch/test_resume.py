@@ -84,8 +84,11 @@ def test_summary_csv_is_safe_and_counts_required_missed(batch: Path) -> None:
     assert set(rows) == {"'" + BROKEN, AREA_A, AREA_B}
     for area in (AREA_A, AREA_B):
         plan = json.loads((batch / area / "plan.json").read_text())
+        # Rejected sites' required visits count as missed too (Plan.required_missed).
         missed = sum(u["required"] for u in plan["unserved"])
+        missed += sum(r["required_visits"] for r in plan["rejected"])
         assert rows[area]["required_missed"] == str(missed)
+        assert rows[area]["rejected_sites"] == str(len(plan["rejected"]))
 
 
 def test_everything_written_is_owner_only(batch: Path) -> None:

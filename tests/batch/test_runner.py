@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import json
 import os
 import shutil
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from planner.batch.runner import run_batch
+from planner.planning.plan import read_plan_json
 
 REPO = Path(__file__).resolve().parents[2]
 AREAS = [
@@ -87,6 +90,33 @@ def test_national_files(local_batch) -> None:
             assert Path(r.map).exists()
             assert os.path.relpath(r.map, out) in index
     assert "<script" not in index
+    # Each area's required visits missed count its rejected sites' too (Plan.required_missed).
+    with (out / "national_summary.csv").open(newline="", encoding="utf-8") as fh:
+        by_area = {row["area"]: row for row in csv.DictReader(fh)}
+    for r in result.results:
+        if r.status != "ok":
+            continue
+        plan = read_plan_json(out / r.area / "plan.json")
+        assert int(by_area[r.area]["required_missed"]) == plan.required_missed
+        assert int(by_area[r.area]["rejected_sites"]) == len(plan.rejected)
+
+
+def test_final_text_names_areas_with_required_visits_missed(tmp_path: Path) -> None:
+    """The batch's closing text names every area with required visits missed, and its count."""
+    from planner.batch.runner import AreaResult, BatchResult, write_summary
+
+    results = [
+        AreaResult(area=a, config=f"{a}.toml", status="ok", run_dir=a, required_missed=n)
+        for a, n in (("north", 3), ("south", 0), ("east\x1b[2J", 1))
+    ]
+    text = BatchResult(tuple(results), tmp_path / "s.csv", tmp_path / "i.html").summary()
+    line = next(x for x in text.splitlines() if x.startswith("required visits missed in "))
+    assert "north (3)" in line and "east\\x1b[2J (1)" in line and "south" not in line
+    results = [dataclasses.replace(r, required_missed=0) for r in results]
+    text = BatchResult(tuple(results), tmp_path / "s.csv", tmp_path / "i.html").summary()
+    assert "required visits missed in" not in text
+    header = write_summary(tmp_path / "s.csv", results).read_text().splitlines()[0].split(",")
+    assert header[header.index("required_missed") + 1] == "rejected_sites"
 
 
 def test_unchanged_areas_are_skipped(local_batch, broken: Path, cache: Path) -> None:

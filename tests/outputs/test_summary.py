@@ -1,0 +1,164 @@
+"""summary.md for commanders: the headline in plain words, what is not in the plan, the appendix.
+
+The demo plan (``demo_plan``, shared with the other output tests) has named windows, a post,
+MPs' premises and a visit to an MP's office it cannot make; rejected sites are added by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from markdown_it import MarkdownIt
+
+from planner.outputs.summary import (
+    ROADS_OSM,
+    ROADS_SYNTHETIC,
+    RunFacts,
+    run_facts,
+    summary_figures,
+    summary_markdown,
+)
+from planner.planning.plan import Plan, RejectedSite
+from planner.planning.week import PlanResult
+
+LINK = "[x](javascript:alert(1))"
+
+
+def _sections(text: str) -> list[str]:
+    """The ``## `` section titles, in order."""
+    return re.findall(r"^## (.+)$", text, flags=re.M)
+
+
+def _headline(text: str) -> str:
+    return text.split("## Headline", 1)[1].split("\n## ", 1)[0]
+
+
+def _rejected(plan: Plan, *, hostile: bool = False) -> Plan:
+    """The plan with four rejected site-file records: plain, MP's premises, required, both."""
+    name = (lambda s: f"{LINK} <b>{s}</b> | *{s}*") if hostile else (lambda s: s)
+    rejected = (
+        RejectedSite(
+            "sites.csv:4", name("PLAIN-1"), "hotspot", "demand", name("no visit"), 0, False
+        ),
+        RejectedSite("sites.csv:7", name("MP-9"), "mp_office", "snap", name("no road"), 0, True),
+        RejectedSite("extra.csv:2", name("REQ-3"), "", "site", name("no lon/lat"), 2, False),
+        RejectedSite("sites.csv:9", name("MPREQ-5"), "mp_home", "site", name("outside"), 1, True),
+    )
+    return dataclasses.replace(plan, rejected=rejected)
+
+
+def test_headline_is_for_commanders(demo_plan: PlanResult) -> None:
+    """Coverage, misses and money first, in plain words; seed and solver only in the appendix."""
+    plan = demo_plan.plan
+    text = summary_markdown(plan, run_facts(demo_plan))
+    assert _sections(text)[0] == "Headline" and _sections(text)[1] == "Not in the plan"
+    assert _sections(text)[-1] == "Technical appendix"
+    head = _headline(text)
+    asked = len(plan.stops) + len(plan.unserved)
+    assert f"**Visits made**: {len(plan.stops)} of {asked} asked" in head
+    assert f"{plan.prize_covered:,.1f} of {plan.prize_total:,.1f}" in head
+    named = [s for s in plan.stops if s.window and s.presence != "post"]
+    assert named and f"**Named windows served**: {len(named)} of " in head
+    posts = [s for s in plan.stops if s.presence == "post"]
+    assert posts and f"({len(posts)} of {len(posts)} slots)" in head
+    spent = plan.budget["used_officer_hours"] * plan.budget["cost_per_officer_hour"]
+    bought = len(demo_plan.inputs.resources.selected)
+    assert (
+        f"**Money**: £{spent:,.0f} of £{plan.budget['pounds_per_week']:,.0f} spent; "
+        f"{len(plan.routes)} of {bought} bought unit-shifts deployed"
+    ) in head
+    # Every reason a visit was not made is counted in the headline.
+    for reason in {u.reason.split(":")[0] for u in plan.unserved}:
+        assert reason in head
+    mp_missed = {u.site_id for u in plan.unserved if u.kind.startswith("mp_")}
+    for site in mp_missed:
+        assert site in head.split("MPs' premises missed", 1)[1].splitlines()[0]
+    # The technicalities are out of the headline and in the appendix.
+    before = text.split("## Technical appendix", 1)[0]
+    assert f"{plan.seed}" not in before and "iterations" not in before
+    appendix = text.split("## Technical appendix", 1)[1]
+    assert f"**Seed**: {plan.seed}" in appendix and "iterations" in appendix
+
+
+def test_synthetic_roads_are_credited_as_synthetic(
+    demo_plan: PlanResult, rutland_plan: PlanResult
+) -> None:
+    """The demo town's roads are not OpenStreetMap's; Rutland's are."""
+    demo = summary_markdown(demo_plan.plan, run_facts(demo_plan))
+    assert f"**Roads**: {ROADS_SYNTHETIC}" in demo and "OpenStreetMap" not in demo
+    rutland = summary_markdown(rutland_plan.plan, run_facts(rutland_plan))
+    assert f"**Roads**: {ROADS_OSM}" in rutland
+    # Without the run's facts the source is not known, so nothing is credited.
+    assert "**Roads**" not in summary_markdown(demo_plan.plan)
+
+
+def test_rejected_sites_are_listed_required_and_mp_first(demo_plan: PlanResult) -> None:
+    """Every rejected record with its file and row; required, then MPs' premises, first."""
+    plan = _rejected(demo_plan.plan)
+    text = summary_markdown(plan)
+    section = text.split("### Sites not in the plan", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [r.split(" | ")[0] for r in rows[1:]] == ["| MPREQ-5", "| REQ-3", "| MP-9", "| PLAIN-1"]
+    assert "| REQ-3 | unknown | extra.csv:2 | 2 | no | no lon/lat |" in section
+    head = _headline(text)
+    assert plan.required_missed == sum(u.required for u in plan.unserved) + 3
+    line = next(x for x in head.splitlines() if "Required visits missed" in x)
+    assert f"**: {plan.required_missed} (3 at sites not in the plan): REQ-3, MPREQ-5" in line
+    mp_line = next(x for x in head.splitlines() if "MPs' premises missed" in x)
+    assert "2 premises not in the plan" in mp_line and "MP-9" in mp_line
+    assert "MPREQ-5" in mp_line
+    assert "**Sites not in the plan**: 4 site-file records" in head
+
+
+def test_many_missed_sites_are_cut_in_the_headline(demo_plan: PlanResult) -> None:
+    """The headline names ten sites and counts the rest; the section lists them all."""
+    rejected = tuple(
+        RejectedSite(f"sites.csv:{i}", f"R-{i}", "hotspot", "site", "no lon/lat", 1, False)
+        for i in range(2, 16)
+    )
+    text = summary_markdown(dataclasses.replace(demo_plan.plan, rejected=rejected))
+    line = next(x for x in _headline(text).splitlines() if "Required visits missed" in x)
+    assert "R-11" in line and "R-12" not in line and "and 4 more" in line
+    assert all(f"| R-{i} |" in text for i in range(2, 16))
+
+
+def test_rejected_input_text_is_escaped(demo_plan: PlanResult) -> None:
+    """Site ids, reasons and files from a site file make no link, HTML or table column."""
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    hostile = summary_markdown(_rejected(demo_plan.plan, hostile=True))
+    plain = summary_markdown(_rejected(demo_plan.plan))
+    kinds = [t.type for t in md.parse(hostile)]
+    assert kinds == [t.type for t in md.parse(plain)]
+    rendered = md.render(hostile)
+    assert "href" not in rendered and "<b>" not in rendered and "javascript:" in rendered
+
+
+def test_map_panel_headline_is_plain_text(demo_plan: PlanResult) -> None:
+    """The map's panel gets the headline's text unescaped (its HTML escapes it)."""
+    plan = _rejected(demo_plan.plan, hostile=True)
+    pairs = dict(summary_figures(plan).headline)
+    assert f"{LINK} <b>REQ-3</b>" in pairs["Required visits missed"]
+    assert "Seed" not in pairs and "Solver" not in pairs
+
+
+def test_money_without_the_bought_count(demo_plan: PlanResult) -> None:
+    """Unknown bought count: inferred when every bought hour was used, else hours left said."""
+    plan = demo_plan.plan
+    used = plan.budget["used_officer_hours"]
+    full = dict(summary_figures(plan).headline)["Money"]
+    assert f"{len(plan.routes)} of {len(plan.routes)} bought unit-shifts deployed" in full
+    idle = dataclasses.replace(plan, budget={**plan.budget, "bought_officer_hours": used + 8})
+    money = dict(summary_figures(idle).headline)["Money"]
+    assert f"{len(plan.routes)} bought unit-shifts deployed" in money
+    assert "8.0 bought officer-hours had no work" in money
+    exact = dict(summary_figures(idle, RunFacts(bought_unit_shifts=17)).headline)["Money"]
+    assert f"{len(plan.routes)} of 17 bought unit-shifts deployed" in exact
+
+
+def test_a_plan_missing_nothing_says_so(demo_plan: PlanResult) -> None:
+    """No visit missed and no site rejected: one sentence, and no missed counts."""
+    plan = dataclasses.replace(demo_plan.plan, unserved=(), rejected=())
+    text = summary_markdown(plan)
+    assert "Every visit asked for is in the plan" in text
+    assert "**Visits not made**: none" in text and "**Required visits missed**: none" in text
