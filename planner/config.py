@@ -547,6 +547,28 @@ class IncidentsConfig(_Model):
         return self
 
 
+class EvaluationConfig(_Model):
+    """Randomised control hot-spot-days, so the patrols' effect can be measured.
+
+    ``control_share`` of the week's (hot spot, day) pairs, drawn at random per day, get no
+    extra hot-spot patrol (:mod:`planner.demand.control`); 0 (the default) turns it off. The
+    draw has its own ``seed``, required when the share is above 0, so the choice is
+    reproducible and independent of the solver's seed.
+    """
+
+    control_share: float = Field(default=0.0, ge=0, lt=1)
+    seed: int | None = None
+
+    @model_validator(mode="after")
+    def _seed_when_on(self) -> EvaluationConfig:
+        if self.control_share > 0 and self.seed is None:
+            raise ValueError(
+                "control_share > 0 needs its own seed = <int> (seeds are always explicit, so "
+                "the control days can be drawn again)"
+            )
+        return self
+
+
 class ForceConfig(_Model):
     """Everything the planner needs to know about one force area."""
 
@@ -562,6 +584,7 @@ class ForceConfig(_Model):
     incidents: IncidentsConfig = Field(default_factory=IncidentsConfig)
     demand: DemandConfig = Field(default_factory=DemandConfig)
     breaks: BreakConfig = Field(default_factory=BreakConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     base_dir: Path = Path(".")
 
     @field_validator("force")

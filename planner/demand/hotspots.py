@@ -391,7 +391,7 @@ def _segment_units(
     assert network is not None
     if not (math.isfinite(max_snap_m) and max_snap_m > 0):
         raise InputError(f"max_snap_m must be positive, got {max_snap_m}", field="max_snap_m")
-    unit, unassigned_idx = _assign_segments(network, x, y, max_snap_m, no_snap_highways)
+    unit, unassigned_idx = assign_segments(network, x, y, max_snap_m, no_snap_highways)
     unassigned = tuple(
         CrimeReject(
             str(f),
@@ -458,7 +458,7 @@ def _selection_size(
     return min(n_sel, len(units)), selection
 
 
-def _assign_segments(
+def assign_segments(
     net: ModeNetwork,
     x: np.ndarray,
     y: np.ndarray,

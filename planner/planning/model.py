@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planner.common import LONDON
+from planner.demand.control import control_days, drop_control
 from planner.demand.dosage import dosage_params, hotspot_candidates
 from planner.demand.resources import UnitShift
 from planner.demand.weekly import VisitRequirement
@@ -147,7 +148,8 @@ def _hotspot_candidates(
     """Hot-spot visits offered for every period a unit that can reach the hot spot is on duty.
 
     A car unit serves a hot spot it can reach and leave in time; a foot unit one within
-    ``foot_reach_min`` of its station on foot, as walked on the network.
+    ``foot_reach_min`` of its station on foot, as walked on the network. None is offered on
+    a control hot-spot-day (``[evaluation] control_share``).
     """
     hot = inputs.hotspot_demand
     if not hot:
@@ -166,7 +168,9 @@ def _hotspot_candidates(
             return False
         return there + params.dwell_s + back <= shift.hours * 3600
 
-    return hotspot_candidates(hot, inputs.resources.selected, can_serve, params=params)
+    candidates = hotspot_candidates(hot, inputs.resources.selected, can_serve, params=params)
+    # Randomised control hot-spot-days get no extra patrol (planner.demand.control).
+    return drop_control(candidates, control_days(config, [h.site_id for h in hot]))
 
 
 def _visits_and_groups(
