@@ -346,14 +346,10 @@ def spreadsheet_safe(value: object) -> object:
     return text
 
 
-def write_csv(
-    path: str | Path,
-    rows: Iterable[Mapping[str, object]],
-    columns: Sequence[str],
-    *,
-    safe: bool = True,
-) -> Path:
-    """Write ``rows`` with the given ``columns`` to ``path`` atomically (UTF-8, LF line ends).
+def csv_text(
+    rows: Iterable[Mapping[str, object]], columns: Sequence[str], *, safe: bool = True
+) -> str:
+    """``rows`` with the given ``columns`` as CSV text (LF line ends), header first.
 
     With ``safe`` (the default) every cell that is not a number, the header included, goes
     through :func:`spreadsheet_safe`, since people open these files in a spreadsheet and ids,
@@ -370,7 +366,18 @@ def write_csv(
     writer.writerow({c: cell(c) for c in columns})  # the header: a matrix's are site ids
     for row in rows:
         writer.writerow({k: cell(v) for k, v in row.items()})
-    atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
+    return buf.getvalue()
+
+
+def write_csv(
+    path: str | Path,
+    rows: Iterable[Mapping[str, object]],
+    columns: Sequence[str],
+    *,
+    safe: bool = True,
+) -> Path:
+    """Write :func:`csv_text` of ``rows`` to ``path`` atomically (UTF-8)."""
+    atomic_write_bytes(path, csv_text(rows, columns, safe=safe).encode("utf-8"))
     return Path(path)
 
 

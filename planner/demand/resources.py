@@ -249,6 +249,7 @@ def select_shifts(
     funded_officer_hours: float,
     visits: Sequence[VisitRequirement] = (),
     hotspot_value: ShiftValue | Callable[[UnitShift], float] | None = None,
+    already: Sequence[UnitShift] = (),
 ) -> list[UnitShift]:
     """Choose unit-shifts within the funded hours (see the module docstring).
 
@@ -256,7 +257,9 @@ def select_shifts(
     the fixed visits it could still take on (:class:`PremisesWork`) plus the hot-spot patrol
     it adds (``hotspot_value``, e.g. :class:`planner.demand.dosage.HotspotSlots`; a plain
     function is taken as a fixed worth per shift). A unit-shift worth nothing more is never
-    bought, so every one bought has work to do.
+    bought, so every one bought has work to do.  ``already`` (members of ``candidates``, e.g.
+    the unit-shifts a re-planned week keeps) are taken, in order while they fit, right after
+    a unit-shift is bought for each required visit none of them or those bought covers.
     """
     work = PremisesWork(visits)
     hot = hotspot_value
@@ -298,11 +301,14 @@ def select_shifts(
         def serves(s: UnitShift, v: VisitRequirement = v) -> bool:
             return any(w.overlaps(s.start, s.end) >= v.dwell_s for w in v.windows)
 
-        if any(serves(s) for s in chosen):
+        if any(serves(s) for s in (*chosen, *already)):
             continue
         options = [s for s in remaining if serves(s) and fits(s)]
         if options:
             take(min(options, key=lambda s: (s.officer_hours, -worth(s), s.shift_id)))
+    for s in already:
+        if s in remaining and fits(s):
+            take(s)
     # Lazy greedy: a unit-shift's worth falls as others are bought (fewer visits and hot-spot
     # slots left), so its last worth serves as a bound. Pop the best bound, refresh it, and
     # take it if it still beats the next bound: a big force then refreshes a few candidates
