@@ -344,3 +344,33 @@ def test_strict_exits_3_when_a_required_visit_is_missed(tmp_path: Path) -> None:
     assert "missed visits:" in strict.output and "R-PRO-1#post#1400" in strict.output
     relaxed = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "b")])
     assert relaxed.exit_code == 0, relaxed.output
+
+
+def test_strict_counts_a_rejected_required_site(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A required surgery given only a postcode is rejected, and still counts as missed.
+
+    The demo's NB-UNLOC (a drop-in surgery, address to be confirmed) cannot be placed:
+    `--strict` exits 3; the closing lines name the site; plan.json's ``rejected`` holds it with
+    its required visit; the plan's required-missed count includes it.
+    """
+    import json
+
+    from planner.planning.plan import read_plan_json
+    from tests.conftest import REPO
+
+    tmp = tmp_path_factory.mktemp("strict-reject")
+    cache = tmp_path_factory.getbasetemp() / "planner-cache"  # shared with the other demo tests
+    out = tmp / "run"
+    args = ["plan", str(REPO / "data" / "demo" / "force.toml"), "--iterations", "20"]
+    result = CliRunner().invoke(
+        cli, [*args, "--cache-dir", str(cache), "--out", str(out), "--strict"]
+    )
+    assert result.exit_code == 3, result.output
+    assert "sites not in the plan: 1" in result.output
+    assert "no coordinates" in result.output and "NB-UNLOC" in result.output
+    doc = json.loads((out / "plan.json").read_text())
+    (rej,) = doc["rejected"]
+    assert rej["site_id"] == "NB-UNLOC" and rej["stage"] == "site" and rej["mp_premises"]
+    assert rej["kind"] == "mp_surgery" and rej["required_visits"] == 1
+    plan = read_plan_json(out / "plan.json")
+    assert plan.required_missed == sum(u.required for u in plan.unserved) + 1
