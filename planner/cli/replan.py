@@ -122,6 +122,7 @@ def replan(
             redact=redact,
             extra_files={"changes.csv": changes_csv(result.changes, result.plan, redact=redact)},
             summary_extra=changes_markdown(result),
+            changes=result.changes,
         )
     click.echo(result.summary())
     click.echo("")

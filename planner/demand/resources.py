@@ -22,7 +22,7 @@ import datetime as dt
 import heapq
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -71,6 +71,9 @@ class Resources:
     cost_per_officer_hour: float
     candidates: tuple[UnitShift, ...]
     selected: tuple[UnitShift, ...]
+    relief: tuple[str, ...] = ()
+    """Required visits bought a second unit-shift (:func:`select_shifts`): each unit-shift
+    that can make one keeps it possible when its refreshment break is placed."""
 
     @property
     def funded_officer_hours(self) -> float:
@@ -250,6 +253,7 @@ def select_shifts(
     visits: Sequence[VisitRequirement] = (),
     hotspot_value: ShiftValue | Callable[[UnitShift], float] | None = None,
     already: Sequence[UnitShift] = (),
+    relief: Collection[str] = (),
 ) -> list[UnitShift]:
     """Choose unit-shifts within the funded hours (see the module docstring).
 
@@ -260,6 +264,9 @@ def select_shifts(
     bought, so every one bought has work to do.  ``already`` (members of ``candidates``, e.g.
     the unit-shifts a re-planned week keeps) are taken, in order while they fit, right after
     a unit-shift is bought for each required visit none of them or those bought covers.
+    ``relief`` names required visits that need a second unit-shift working through their
+    windows: an earlier plan found the first could not make them together with its other
+    required visits (a post held through a refreshment break, or beside a surgery).
     """
     work = PremisesWork(visits)
     hot = hotspot_value
@@ -301,10 +308,11 @@ def select_shifts(
         def serves(s: UnitShift, v: VisitRequirement = v) -> bool:
             return any(w.overlaps(s.start, s.end) >= v.dwell_s for w in v.windows)
 
-        if any(serves(s) for s in (*chosen, *already)):
-            continue
-        options = [s for s in remaining if serves(s) and fits(s)]
-        if options:
+        need = 2 if v.visit_id in relief else 1
+        while sum(serves(s) for s in (*chosen, *already)) < need:
+            options = [s for s in remaining if serves(s) and fits(s)]
+            if not options:
+                break
             take(min(options, key=lambda s: (s.officer_hours, -worth(s), s.shift_id)))
     for s in already:
         if s in remaining and fits(s):
@@ -349,21 +357,29 @@ def resources_for_week(
     visits: Sequence[VisitRequirement] = (),
     hotspot_value: ShiftValue | Callable[[UnitShift], float] | None = None,
     exclude: frozenset[str] = frozenset(),
+    relief: Collection[str] = (),
 ) -> Resources:
     """The unit-shifts the week's budget buys, chosen to meet ``visits`` and hot-spot harm.
 
-    ``exclude`` names unit-shifts not to buy (ones an earlier plan left without a route).
+    ``exclude`` names unit-shifts not to buy (ones an earlier plan left without a route);
+    ``relief`` required visits that need a second unit-shift through their windows
+    (:func:`select_shifts`).
     """
     candidates = candidate_shifts(config)
     funded = config.budget.pounds_per_week / config.budget.cost_per_officer_hour
     selected = select_shifts(
-        [c for c in candidates if c.shift_id not in exclude], funded, visits, hotspot_value
+        [c for c in candidates if c.shift_id not in exclude],
+        funded,
+        visits,
+        hotspot_value,
+        relief=relief,
     )
     res = Resources(
         pounds_per_week=config.budget.pounds_per_week,
         cost_per_officer_hour=config.budget.cost_per_officer_hour,
         candidates=tuple(candidates),
         selected=tuple(selected),
+        relief=tuple(relief),
     )
     assert res.used_officer_hours <= funded + 1e-9, (
         "never plan more paid hours than the budget buys"

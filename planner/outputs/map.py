@@ -63,7 +63,7 @@ and script elements in :mod:`.map_elements`, the script's JSON data in :mod:`.ma
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,6 +74,7 @@ from branca.element import Element, Figure
 from planner.common import atomic_write_bytes
 from planner.outputs.geometry import clip_out, redaction_area, redaction_discs, route_geometries
 from planner.outputs.map_assets import PANES, leaflet_assets, map_css, unit_colours
+from planner.outputs.map_changes import add_changes
 from planner.outputs.map_data import day_figures, site_visits
 from planner.outputs.map_elements import (
     Controls,
@@ -101,6 +102,7 @@ from planner.outputs.text import is_sensitive
 from planner.planning.plan import Plan
 
 if TYPE_CHECKING:
+    from planner.planning.replan_changes import Change
     from planner.planning.week import PlanResult
 
 log = logging.getLogger(__name__)
@@ -203,6 +205,7 @@ def plan_map(
     secure: bool | None = None,
     redact: bool = False,
     geometries: Mapping[str, shapely.Geometry] | None = None,
+    changes: Sequence[Change] = (),
 ) -> folium.Map:
     """Build the commander's map of a plan.
 
@@ -216,6 +219,8 @@ def plan_map(
         Show restricted sites only as an approximate area.
     geometries
         Route geometries from :func:`planner.outputs.geometry.route_geometries` (computed if absent).
+    changes
+        What ``planner replan`` changed: drawn as a layer of their own (:mod:`.map_changes`).
     """
     plan = result.plan
     secure = default_secure(plan) if secure is None else secure
@@ -234,6 +239,7 @@ def plan_map(
     groups = add_sites(result, m, redact)
     add_mp_premises(result, m, redact)
     add_stations(result, m)
+    add_changes(result, m, changes, redact)
     days, units = add_filters(plan, m, colours)
     figures = day_figures(plan)
 
@@ -273,8 +279,9 @@ def write_map(
     secure: bool | None = None,
     redact: bool = False,
     geometries: Mapping[str, shapely.Geometry] | None = None,
+    changes: Sequence[Change] = (),
 ) -> Path:
     """Build the map of a plan and write it atomically as one HTML file."""
-    m = plan_map(result, secure=secure, redact=redact, geometries=geometries)
+    m = plan_map(result, secure=secure, redact=redact, geometries=geometries, changes=changes)
     atomic_write_bytes(path, render_map(m).encode("utf-8"))
     return Path(path)

@@ -88,9 +88,10 @@ from planner.outputs.text import is_sensitive, safe_name
 from planner.planning.plan import write_plan_json
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from planner.planning.plan import Plan
+    from planner.planning.replan_changes import Change
     from planner.planning.week import PlanResult
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,7 @@ def write_run(
     lock_timeout_s: float = LOCK_TIMEOUT_S,
     extra_files: Mapping[str, str] | None = None,
     summary_extra: str = "",
+    changes: Sequence[Change] = (),
 ) -> RunFolder:
     """Write a plan's run folder atomically (see the module docstring for the files).
 
@@ -209,6 +211,8 @@ def write_run(
         More files of the run, relative name -> text (``changes.csv`` of ``planner replan``).
     summary_extra
         A Markdown section added to ``summary.md`` before its closing marking.
+    changes
+        What ``planner replan`` changed, drawn on the map (:mod:`.map_changes`).
 
     Raises
     ------
@@ -235,6 +239,7 @@ def write_run(
                 with_inputs=with_inputs,
                 extra_files=extra_files or {},
                 summary_extra=summary_extra,
+                changes=changes,
             )
             plan = result.plan
             _set_modes(tmp, is_sensitive(plan.protective_marking) or plan.contains_mp_premises)
@@ -256,6 +261,7 @@ def _write_files(
     with_inputs: bool,
     extra_files: Mapping[str, str] | None = None,
     summary_extra: str = "",
+    changes: Sequence[Change] = (),
 ) -> list[Path]:
     """Write every file of the run into ``tmp``: marker first, plan.json last; the files written."""
     plan = result.plan
@@ -307,7 +313,14 @@ def _write_files(
             ),
         )
     if with_map:
-        maps.write_map(result, tmp / "map.html", secure=secure, redact=redact, geometries=geoms)
+        maps.write_map(
+            result,
+            tmp / "map.html",
+            secure=secure,
+            redact=redact,
+            geometries=geoms,
+            changes=changes,
+        )
         files.append(Path("map.html"))
     if with_inputs:
         for f in result.inputs.write(tmp / "demand"):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -119,11 +119,13 @@ def _choose_break(
     required: Sequence[Visit],
     travel_time_s: Mapping[str, np.ndarray],
     placed: Sequence[Vehicle],
+    relief: Collection[str] = (),
 ) -> ShiftBreak:
     """The shift's break: the drawn slot, unless it leaves a required visit nobody can make.
 
     Required visits this shift could make whole and no vehicle placed so far can make are
-    at stake; the first slot (in :func:`break_offsets_s` order) that keeps each of them
+    at stake, and so are ``relief`` visits it could make (a second unit-shift was bought for
+    them because the first could not make them with its other work); the first slot (in :func:`break_offsets_s` order) that keeps each of them
     possible on one leg or the other wins.  If none does, the drawn slot stands (the solver
     then names the visit it cannot make).
     """
@@ -135,12 +137,19 @@ def _choose_break(
             v
             for v in required
             if serves_alone(mat, loc, start_s, end_s, v)
-            and not any(
-                serves_alone(
-                    travel_time_s[k.mode], k.start_location, k.earliest_start_s, k.latest_end_s, v
+            and (
+                v.visit_id in relief
+                or not any(
+                    serves_alone(
+                        travel_time_s[k.mode],
+                        k.start_location,
+                        k.earliest_start_s,
+                        k.latest_end_s,
+                        v,
+                    )
+                    for k in placed
+                    if k.mode in travel_time_s
                 )
-                for k in placed
-                if k.mode in travel_time_s
             )
         ]
         if mat is not None
@@ -167,6 +176,7 @@ def shift_vehicles(
     *,
     required: Sequence[Visit] = (),
     travel_time_s: Mapping[str, np.ndarray] | None = None,
+    relief: Collection[str] = (),
 ) -> tuple[list[Vehicle], dict[str, ShiftLeg], dict[str, ShiftBreak]]:
     """The routing vehicles of the selected unit-shifts, with their legs and breaks.
 
@@ -200,7 +210,7 @@ def shift_vehicles(
         spans = [(s.shift_id, 1, start_s, end_s)]
         if needs_break(s.hours, config):
             brk = _choose_break(
-                s, (loc, start_s, end_s), config, required, travel_time_s or {}, vehicles
+                s, (loc, start_s, end_s), config, required, travel_time_s or {}, vehicles, relief
             )
             breaks[s.shift_id] = brk
             spans = [

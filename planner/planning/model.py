@@ -370,6 +370,7 @@ def build_model(
         config.breaks,
         required=[v for v in visits if v.required],
         travel_time_s=matrices,
+        relief=inputs.resources.relief,
     )
     visits, unservable = _demote_unservable(visits, vehicles, matrices)
     problem = RoutingProblem(

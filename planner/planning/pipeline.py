@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,11 +192,14 @@ def station_points(config: ForceConfig) -> SitePoints:
     )
 
 
-def rebuy(inputs: WeekInputs, exclude: frozenset[str]) -> WeekInputs:
+def rebuy(
+    inputs: WeekInputs, exclude: frozenset[str] = frozenset(), relief: Collection[str] = ()
+) -> WeekInputs:
     """``inputs`` with the unit-shifts bought again, never those in ``exclude``.
 
     A plan can leave a bought unit-shift without a route (its visits went to other units);
-    its money is better spent on a unit-shift the plan can use.
+    its money is better spent on a unit-shift the plan can use. ``relief`` names required
+    visits that need a second unit-shift through their windows.
     """
     config = inputs.config
     hot = inputs.hotspot_demand
@@ -205,6 +208,7 @@ def rebuy(inputs: WeekInputs, exclude: frozenset[str]) -> WeekInputs:
         inputs.demand.visits,
         hotspot_value(config, hot, inputs.demand.sites, inputs.stations),
         exclude=exclude,
+        relief=relief,
     )
     return dataclasses.replace(inputs, resources=resources)
 

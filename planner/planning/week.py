@@ -192,6 +192,7 @@ def make_plan(
         )
     else:
         model, solution = solve_model(build_model(inputs), stop, used_seed, progress)
+        model, solution = _relieve(model, solution, stop, used_seed, progress)
         model, solution = _redeploy(model, solution, stop, used_seed, progress)
     plan = plan_from_solution(model, solution, stop=stop, unpredictability=unpredictability)
     # The break rules, checked on the plan itself by code that shares nothing with the solver.
@@ -326,11 +327,52 @@ def _redeploy(
     return model, solution
 
 
+def _required_missed(model: PlanningModel, solution: Solution) -> int:
+    """Required visits of the week's demand the solution does not make."""
+    required = {v.visit_id for v in model.inputs.demand.visits if v.required}
+    return sum(1 for vid in _missed(model, solution) if vid in required)
+
+
+def _relieve(
+    model: PlanningModel,
+    solution: Solution,
+    stop: StoppingCriterion,
+    seed: int,
+    progress: Callable[[float, float], None] | None,
+) -> tuple[PlanningModel, Solution]:
+    """Buy a second unit-shift for required visits the first could not make together, once.
+
+    A post held through a unit's refreshment break, or beside a surgery at the same hour,
+    needs a relief: the week is bought again with a second unit-shift through those visits'
+    windows, and kept if it misses fewer required visits.
+    """
+    missed = set(_missed(model, solution))
+    together = [
+        vid for vid, why in model.unservable.items() if why.startswith(TOGETHER) and vid in missed
+    ]
+    if not together:
+        return model, solution
+    inputs = rebuy(model.inputs, relief=together)
+    if {s.shift_id for s in inputs.resources.selected} == {
+        s.shift_id for s in model.inputs.resources.selected
+    }:
+        return model, solution  # no unit-shift to relieve them with, or no money for one
+    log.info("re-planning: buying relief for %d required visits", len(together))
+    again, again_solution = solve_model(build_model(inputs), stop, seed, progress)
+    if _required_missed(again, again_solution) < _required_missed(model, solution):
+        return again, again_solution
+    return model, solution
+
+
+#: The start of the reason given to required visits the deployed units cannot make together.
+TOGETHER = "not made together with the other required visits"
+
+
 def _demote(model: PlanningModel, visit_ids: Sequence[str]) -> PlanningModel:
     """``model`` with ``visit_ids`` made optional and recorded as unservable together."""
     ids = set(visit_ids)
     why = (
-        "not made together with the other required visits: the search found no plan in "
+        f"{TOGETHER}: the search found no plan in "
         "which the deployed unit-shifts make all of them (each is reachable on its own, but "
         "shifts, refreshment breaks and the sites' gaps clash); deploy another unit-shift over "
         "its window"

@@ -98,3 +98,35 @@ def test_no_demand_buys_nothing(config: ForceConfig) -> None:
     """A unit-shift with no demand it could meet is never bought: the money is not spent."""
     res = resources_for_week(config)
     assert res.selected == () and res.leftover_officer_hours == res.funded_officer_hours
+
+
+def test_relief_buys_a_second_unit_shift_through_the_window(config: ForceConfig) -> None:
+    """A required visit named in ``relief`` gets a second unit-shift working through it.
+
+    Rutland's Saturday: one required hour at 11:00. Without relief one early unit-shift is
+    bought for it; with relief, a second one that works through 11:00-12:00 too.
+    """
+    from planner.demand.weekly import VisitRequirement
+    from planner.demand.windows import TimeWindow, local
+
+    saturday = config.week.days[5]
+    slot = TimeWindow(local(saturday, dt.time(11)), local(saturday, dt.time(12)))
+    post = VisitRequirement(
+        visit_id="P#post#1100",
+        site_id="P",
+        kind="protest",
+        windows=(slot,),
+        dwell_s=3600.0,
+        min_gap_s=0.0,
+        required=True,
+        prize=1.0,
+        presence="post",
+    )
+    candidates = candidate_shifts(config)
+
+    def through(shifts: list[UnitShift]) -> list[str]:
+        return [s.shift_id for s in shifts if slot.overlaps(s.start, s.end) >= 3600]
+
+    alone = through(select_shifts(candidates, 1000.0, [post]))
+    relieved = through(select_shifts(candidates, 1000.0, [post], relief=["P#post#1100"]))
+    assert len(alone) == 1 and len(relieved) == 2 and alone[0] in relieved

@@ -51,6 +51,50 @@ def shift(shift_id: str, hours: float, start_h: float = 7.0, officers: int = 2) 
 # ------------------------------------------------------------------------ placement
 
 
+def test_relief_shift_keeps_its_break_clear_of_the_relieved_visit() -> None:
+    """The second of two early shifts keeps a relief visit possible when placing its break.
+
+    A required hour 11:00-12:00 (a post slot) 10 minutes from the station: the first shift
+    could make it alone, so without ``relief`` the second's break is drawn freely; with it,
+    the second shift's break leaves the hour reachable on one leg or the other.
+    """
+    h = 3600.0
+    mat = np.array([[0.0, 600.0], [600.0, 0.0]])
+    post = Visit("P#post#1100", 1, h, ((11 * h, 11 * h),), 1.0, required=True)
+    shifts = [shift("CAR-1 Mon early", 8), shift("CAR-2 Mon early", 8)]
+    cfg = BreakConfig(seed=0)
+
+    def second_break(relief: tuple[str, ...]) -> tuple[float, float]:
+        _, _, breaks = shift_vehicles(
+            shifts,
+            {"ST-1": 0},
+            T0,
+            cfg,
+            required=[post],
+            travel_time_s={"car": mat},
+            relief=relief,
+        )
+        b = breaks["CAR-2 Mon early"]
+        return b.start_s, b.end_s
+
+    start, end = second_break(("P#post#1100",))
+    # Free of the hour with the travel either side: done by 10:50 or started after 12:10.
+    assert end <= 11 * h - 600 or start >= 12 * h + 600
+    # Some seed draws the break across the hour when the visit is not at stake.
+    drawn = [
+        shift_vehicles(
+            shifts,
+            {"ST-1": 0},
+            T0,
+            BreakConfig(seed=k),
+            required=[post],
+            travel_time_s={"car": mat},
+        )[2]["CAR-2 Mon early"]
+        for k in range(20)
+    ]
+    assert any(b.start_s < 12 * h + 600 and b.end_s > 11 * h - 600 for b in drawn)
+
+
 def test_break_placement_is_deterministic_inside_bounds_and_on_grid() -> None:
     cfg = BreakConfig()
     offsets = {break_offset_s(f"CAR-{i} Mon early", cfg) for i in range(40)}

@@ -227,3 +227,28 @@ def test_replan_command_writes_a_linked_run(monday_plan: Path, cache: Path, tmp_
         ["replan", str(DEMO), "--plan", str(monday_plan), "--from", "2026-12-09T12:00"],
     )
     assert bad.exit_code == 2 and "--from" in bad.stderr
+
+
+def test_map_shows_what_changed(unchanged: ReplanResult) -> None:
+    """The re-planned run's map has a Changes layer: one marker per changed site, its counts.
+
+    Checked on the rendered HTML: the layer's name, one ``planner-change`` marker per site
+    with an added, removed or moved visit, and a redacted map never naming a restricted site.
+    """
+    from planner.outputs.map import plan_map, render_map
+
+    changed = {c.site_id for c in unchanged.changes if c.change != "kept"}
+    sites = {s.site_id: s for s in unchanged.result.inputs.demand.sites}
+    drawn = {sid for sid in changed if sid in sites}
+    assert drawn, "the re-plan changed nothing: the test needs a change"
+    page = render_map(plan_map(unchanged.result, changes=unchanged.changes))
+    assert "Changes since the earlier plan" in page
+    assert page.count('class=\\"planner-change\\"') + page.count('class="planner-change"') == len(
+        drawn
+    )
+    plain = render_map(plan_map(unchanged.result))
+    assert "Changes since the earlier plan" not in plain
+    restricted = [sites[sid] for sid in drawn if sites[sid].restricted]
+    redacted = render_map(plan_map(unchanged.result, changes=unchanged.changes, redact=True))
+    for site in restricted:
+        assert site.name not in redacted
