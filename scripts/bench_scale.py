@@ -19,6 +19,12 @@ uses against the budget, so its harm is not mistaken for a like-for-like result.
 textbook model are validated against the full problem.  The 1,000-visit week must solve and
 validate within 5 minutes.
 
+Elastic hot-spot dosage makes the real problem bigger than its fixed visits: every deployed
+unit-shift is offered candidate hot-spot visits for all its free time. A second table shows by
+how much on each example area (``--elastic``, on by default): the fixed visits, the hot-spot
+candidates offered, the unit-shifts, and the time to build the model and to solve it at a fixed
+iteration count, against the same week with no hot spots (the baseline in the same run).
+
     python scripts/bench_scale.py                      # 100/20, 300/80, 1000/150
     python scripts/bench_scale.py --sizes 100:20 --time-limit 20
     python scripts/bench_scale.py --sizes 300:80 --iterations 2000   # ours: same plan anywhere
@@ -155,6 +161,52 @@ def run(label: str, p: RoutingProblem, tl: float, iterations: int | None, seed: 
     )
 
 
+def elastic_growth(iterations: int) -> None:
+    """How elastic dosage grows each example area's routing problem (see the docstring)."""
+    import tempfile
+
+    from planner.config import load_config
+    from planner.planning.model import build_model
+    from planner.planning.pipeline import prepare_week
+
+    root = Path(__file__).resolve().parents[1] / "data"
+    print(
+        f"\n{'area':>15} {'hot spots':>9} {'fixed':>6} {'offered':>8} {'growth':>7} "
+        f"{'shifts':>6} {'build s':>8} {'solve s':>8} {'base s':>7} {'ratio':>6}"
+    )
+    with tempfile.TemporaryDirectory() as cache:
+        for area in ("demo", "rutland", "city-of-london", "westminster"):
+            cfg = load_config(root / area / "force.toml")
+            inputs = prepare_week(cfg, cache_dir=cache)
+            t = time.perf_counter()
+            model = build_model(inputs)
+            build_s = time.perf_counter() - t
+            fixed = len(inputs.demand.visits)
+            offered = len(model.problem.visits) - fixed
+            t = time.perf_counter()
+            solve(model.problem, stop=MaxIterations(iterations), seed=0)
+            solve_s = time.perf_counter() - t
+            # Baseline: the same week's problem with the hot-spot candidates left out.
+            demanded = {r.visit_id for r in inputs.demand.visits}
+            keep = tuple(v for v in model.problem.visits if v.visit_id in demanded)
+            groups = {v.group for v in keep}
+            base = dataclasses.replace(
+                model.problem,
+                visits=keep,
+                groups=tuple(g for g in model.problem.groups if g.group_id in groups),
+            )
+            t = time.perf_counter()
+            solve(base, stop=MaxIterations(iterations), seed=0)
+            base_s = time.perf_counter() - t
+            n_hot = len(inputs.hotspots.hotspots) if inputs.hotspots else 0
+            print(
+                f"{area:>15} {n_hot:>9} {fixed:>6} {offered:>8} "
+                f"{(fixed + offered) / max(fixed, 1):>6.1f}x {len(inputs.resources.selected):>6} "
+                f"{build_s:>8.1f} {solve_s:>8.1f} {base_s:>7.1f} {solve_s / max(base_s, 1e-9):>5.1f}x",
+                flush=True,
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -166,6 +218,13 @@ def main() -> None:
         "--solvers", default=",".join(SOLVERS), help="comma list of ours,textbook,pyvrp"
     )
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--elastic",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also show how hot-spot dosage grows each example area's problem",
+    )
+    ap.add_argument("--elastic-iterations", type=int, default=300)
     a = ap.parse_args()
     solvers = [s.strip() for s in a.solvers.split(",") if s.strip()]
     if any(s not in SOLVERS for s in solvers):
@@ -190,6 +249,8 @@ def main() -> None:
             print(run(label, p, tl, a.iterations, a.seed), flush=True)
             if label == "ours" and n >= 1000 and time.perf_counter() - t > 300:
                 print("  FAIL: the 1,000-visit week took over 5 minutes")
+    if a.elastic:
+        elastic_growth(a.elastic_iterations)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ One run folder per plan::
       routes.geojson       road-following geometry of every route, WGS84
       unserved.csv         every requirement not met, with the reason
       time_use.csv         one row per unit-shift: on site, travel, break, idle, utilisation
+      hotspot_dosage.csv   one row per hot spot: visits, minutes, its share of harm and of patrol
       posts.csv            one row per post slot (a protest held throughout): who, or uncovered and why
       summary.md           the figures: harm covered, visits by kind, hours and money, per day and unit
       map.html             the commander's map (:mod:`planner.outputs.map`)
@@ -75,10 +76,12 @@ from planner.outputs.gpx import route_gpx
 from planner.outputs.map_assets import unit_colours
 from planner.outputs.summary import run_facts, summary_markdown
 from planner.outputs.tables import (
+    DOSAGE_COLUMNS,
     POST_COLUMNS,
     SCHEDULE_COLUMNS,
     TIME_USE_COLUMNS,
     UNSERVED_COLUMNS,
+    dosage_rows,
     post_rows,
     schedule_rows,
     time_use_rows,
@@ -285,6 +288,10 @@ def _write_files(
     files.append(Path("time_use.csv"))
     write_csv(tmp / "posts.csv", post_rows(plan, result.model.requirements), POST_COLUMNS)
     files.append(Path("posts.csv"))
+    hotspots = run_facts(result).hotspots
+    if hotspots:
+        write_csv(tmp / "hotspot_dosage.csv", dosage_rows(plan, hotspots), DOSAGE_COLUMNS)
+        files.append(Path("hotspot_dosage.csv"))
     put(
         "routes.geojson",
         json.dumps(routes_geojson(result, geoms, redact=redact), ensure_ascii=False),

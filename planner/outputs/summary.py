@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from planner.config import MP_KINDS
+from planner.outputs.tables import dosage_rows
 from planner.outputs.templating import render
 from planner.outputs.text import day_label, local
 from planner.planning.plan import Plan, PlanRoute, RejectedSite, UnservedVisit
@@ -50,6 +51,13 @@ DAY_COLUMNS = (
     ("officer_hours", "Officer-hours"),
     ("cost", "Cost £"),
     ("travel_h", "Travel h"),
+)
+HOTSPOT_COLUMNS = (
+    ("name", "Hot spot"),
+    ("harm_share", "Share of harm"),
+    ("visits", "Visits"),
+    ("minutes_on_site", "Minutes on site"),
+    ("dosage_share", "Share of patrol minutes"),
 )
 UNIT_COLUMNS = (
     ("unit", "Unit"),
@@ -96,17 +104,25 @@ class RunFacts:
     bought_unit_shifts
         How many unit-shifts the budget bought (``None``: not known; inferred when every
         bought officer-hour was used).
+    hotspots
+        ``(site_id, name, share of harm)`` of each hot spot, in rank order: the "Hot spots"
+        section (its share of harm against its share of the patrol minutes).
     """
 
     synthetic_roads: bool | None = None
     bought_unit_shifts: int | None = None
+    hotspots: tuple[tuple[str, str, float], ...] = ()
 
 
 def run_facts(result: PlanResult) -> RunFacts:
     """The :class:`RunFacts` of a plan just made, from its inputs."""
+    found = result.inputs.hotspots
     return RunFacts(
         synthetic_roads=result.inputs.config.area.synthetic is not None,
         bought_unit_shifts=len(result.inputs.resources.selected),
+        hotspots=tuple((h.site_id, h.label, h.share_of_harm) for h in found.hotspots)
+        if found is not None
+        else (),
     )
 
 
@@ -402,6 +418,19 @@ def summary_figures(plan: Plan, facts: RunFacts | None = None) -> SummaryFigures
     )
 
 
+#: Hot spots listed in summary.md (the most harmful first); hotspot_dosage.csv has them all.
+SUMMARY_HOTSPOTS = 20
+
+
+def _hotspot_rows(plan: Plan, facts: RunFacts) -> list[dict[str, object]]:
+    """The "Hot spots" table: :func:`dosage_rows` with shares as percentages."""
+    rows = dosage_rows(plan, facts.hotspots[:SUMMARY_HOTSPOTS])
+    for row in rows:
+        for key in ("harm_share", "dosage_share"):
+            row[key] = f"{float(str(row[key])):.0%}"
+    return rows
+
+
 def _md_table(
     rows: Sequence[Mapping[str, object]], columns: Sequence[tuple[str, str]]
 ) -> tuple[list[str], list[list[object]]]:
@@ -443,4 +472,7 @@ def summary_markdown(plan: Plan, facts: RunFacts | None = None) -> str:
         reasons=f.reasons,
         missed=_md_table(f.missed, MISSED_COLUMNS) if f.missed else None,
         rejected=_md_table(f.rejected, REJECTED_COLUMNS) if f.rejected else None,
+        hotspots=_md_table(_hotspot_rows(plan, facts), HOTSPOT_COLUMNS)
+        if facts is not None and facts.hotspots
+        else None,
     )

@@ -2,7 +2,8 @@
 
 ``schedule.csv`` has one row per visit (named as briefings and the map name it: a hot spot
 "On or near <street>"), ``time_use.csv`` one per unit-shift (where its paid time goes),
-``posts.csv`` one per slot of each post (a protest held from start to end): who holds it, or
+``hotspot_dosage.csv`` one per hot spot (its share of the harm against its share of the
+hot-spot minutes the plan gives), ``posts.csv`` one per slot of each post (a protest held from start to end): who holds it, or
 that nobody does and why.
 
 Times are Europe/London wall-clock times, as a crew reads them; the rows are plain dicts for
@@ -36,6 +37,15 @@ SCHEDULE_COLUMNS = (
     "departure",
     "dwell_min",
     "travel_min",
+)
+DOSAGE_COLUMNS = (
+    "site_id",
+    "name",
+    "harm_share",
+    "visits",
+    "minutes_on_site",
+    "dosage_share",
+    "dosage_over_harm",
 )
 POST_COLUMNS = ("site_id", "window", "date", "start", "end", "status", "unit", "route_id", "reason")
 UNSERVED_COLUMNS = ("visit_id", "site_id", "kind", "required", "prize", "reason")
@@ -161,6 +171,38 @@ def post_rows(plan: Plan, requirements: Sequence[VisitRequirement]) -> list[dict
                 "unit": route.unit_id if route is not None else "",
                 "route_id": route.route_id if route is not None else "",
                 "reason": "" if route is not None else why.get(req.visit_id, ""),
+            }
+        )
+    return rows
+
+
+def dosage_rows(plan: Plan, hotspots: Sequence[tuple[str, str, float]]) -> list[dict[str, object]]:
+    """``hotspot_dosage.csv`` rows: each hot spot's visits, minutes, harm and dosage shares.
+
+    ``hotspots`` are ``(site_id, name, share of harm)`` in rank order. ``dosage_share`` is the
+    hot spot's share of all minutes on site at hot spots; ``dosage_over_harm`` that over its
+    harm share (1: dosed as its harm says; below 1: less). Every hot spot has a row, visited
+    or not.
+    """
+    visits: dict[str, int] = {}
+    minutes: dict[str, float] = {}
+    for s in plan.stops:
+        if s.kind == "hotspot":
+            visits[s.site_id] = visits.get(s.site_id, 0) + 1
+            minutes[s.site_id] = minutes.get(s.site_id, 0.0) + s.dwell_s / 60
+    total = sum(minutes.values())
+    rows: list[dict[str, object]] = []
+    for site_id, name, harm_share in hotspots:
+        share = minutes.get(site_id, 0.0) / total if total else 0.0
+        rows.append(
+            {
+                "site_id": site_id,
+                "name": name,
+                "harm_share": f"{harm_share:.3f}",
+                "visits": visits.get(site_id, 0),
+                "minutes_on_site": f"{minutes.get(site_id, 0.0):.0f}",
+                "dosage_share": f"{share:.3f}",
+                "dosage_over_harm": f"{share / harm_share:.2f}" if harm_share > 0 else "",
             }
         )
     return rows

@@ -340,16 +340,16 @@ def _relieve(
     seed: int,
     progress: Callable[[float, float], None] | None,
 ) -> tuple[PlanningModel, Solution]:
-    """Buy a second unit-shift for required visits the first could not make together, once.
+    """Buy a second unit-shift for the required visits the plan misses, once.
 
     A post held through a unit's refreshment break, or beside a surgery at the same hour,
-    needs a relief: the week is bought again with a second unit-shift through those visits'
-    windows, and kept if it misses fewer required visits.
+    needs a relief: the week is bought again with a second unit-shift through each missed
+    required visit's windows (before any optional work is bought, so the money goes there
+    first), and kept if it misses fewer required visits. A visit no unit-shift can make
+    buys nothing, and the week stays as it was.
     """
-    missed = set(_missed(model, solution))
-    together = [
-        vid for vid, why in model.unservable.items() if why.startswith(TOGETHER) and vid in missed
-    ]
+    required = {v.visit_id for v in model.inputs.demand.visits if v.required}
+    together = [vid for vid in _missed(model, solution) if vid in required]
     if not together:
         return model, solution
     inputs = rebuy(model.inputs, relief=together)

@@ -10,11 +10,13 @@ import shapely
 from planner.outputs.briefings import briefing_html
 from planner.outputs.geometry import route_geometries
 from planner.outputs.map_layers import add_routes
-from planner.outputs.summary import summary_markdown
+from planner.outputs.summary import run_facts, summary_markdown
 from planner.outputs.tables import (
+    DOSAGE_COLUMNS,
     POST_COLUMNS,
     SCHEDULE_COLUMNS,
     TIME_USE_COLUMNS,
+    dosage_rows,
     post_rows,
     schedule_rows,
     time_use_rows,
@@ -128,3 +130,21 @@ def test_schedule_names_sites_as_briefings_do(demo_plan: PlanResult) -> None:
     assert {r["presence"] for r in rows} >= {"visit", "drive_past"}
     redacted = schedule_rows(demo_plan.plan, redact=True)
     assert all(r["name"] == "Restricted site" for r in redacted if r["restricted"])
+
+
+def test_hotspot_dosage_table_and_summary_section(demo_plan: PlanResult) -> None:
+    """Hot spots' visits add up to the plan's and their shares to 1; summary.md lists them.
+
+    summary.md's Hot spots section names them as briefings do ("On or near ...").
+    """
+    facts = run_facts(demo_plan)
+    assert facts.hotspots
+    rows = dosage_rows(demo_plan.plan, facts.hotspots)
+    assert [r["site_id"] for r in rows] == [h[0] for h in facts.hotspots]
+    hot_stops = [s for s in demo_plan.plan.stops if s.kind == "hotspot"]
+    assert sum(int(str(r["visits"])) for r in rows) == len(hot_stops)
+    assert abs(sum(float(str(r["dosage_share"])) for r in rows) - 1.0) < 0.01
+    assert all(tuple(r) == DOSAGE_COLUMNS for r in rows)
+    md = summary_markdown(demo_plan.plan, facts)
+    section = md.split("## Hot spots", 1)[1].split("\n## ", 1)[0]
+    assert "On or near" in section and section.count("\n|") >= len(rows) + 1
