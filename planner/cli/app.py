@@ -208,6 +208,49 @@ def load_source(
         return load_network(source, boundary_m=boundary_m, buffer_m=buffer_m, cache_dir=cache_dir)
 
 
+#: The search's options, shared by ``plan`` and ``replan``.
+_solver_options = [
+    click.option(
+        "--time-limit", type=FiniteNumber(), help="Solver time limit, s [default: the config's]."
+    ),
+    click.option(
+        "--iterations",
+        type=click.IntRange(min=1),
+        help="Stop the search after this many iterations: the same plan on any machine "
+        "[default: the config's].",
+    ),
+    click.option("--seed", type=int, help="Solver seed [default: the config's]."),
+]
+#: The run folder's options, shared by ``plan`` and ``replan``.
+_run_options = [
+    click.option(
+        "--secure/--no-secure",
+        default=None,
+        help="Offline map with no third-party request [default: on unless the marking is "
+        "OFFICIAL].",
+    ),
+    click.option(
+        "--redact",
+        is_flag=True,
+        help="Show restricted sites (MPs' homes) only as an approximate area.",
+    ),
+]
+
+
+def solver_options(func: Callable[..., None]) -> Callable[..., None]:
+    """Attach ``--time-limit``, ``--iterations`` and ``--seed``."""
+    for opt in reversed(_solver_options):
+        func = opt(func)
+    return func
+
+
+def run_options(func: Callable[..., None]) -> Callable[..., None]:
+    """Attach ``--secure/--no-secure`` and ``--redact``."""
+    for opt in reversed(_run_options):
+        func = opt(func)
+    return func
+
+
 def main() -> None:
     """Console entry point."""
     cli()

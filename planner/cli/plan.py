@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 import click
 
 from planner.batch.forces import slug
-from planner.cli.app import DEMAND_FILES, FiniteNumber, OutputPath, cache_dir_option, cli
+from planner.cli.app import (
+    DEMAND_FILES,
+    FiniteNumber,
+    OutputPath,
+    cache_dir_option,
+    cli,
+    run_options,
+    solver_options,
+)
 from planner.common import check_not_input
 
 if TYPE_CHECKING:
@@ -166,23 +174,8 @@ _STAGE_WORDS = {
     show_default=True,
     help="How far from last week's visit times, minutes.",
 )
-@click.option(
-    "--time-limit", type=FiniteNumber(), help="Solver time limit, s [default: the config's]."
-)
-@click.option(
-    "--iterations",
-    type=click.IntRange(min=1),
-    help="Stop the search after this many iterations: the same plan on any machine [default: the config's].",
-)
-@click.option("--seed", type=int, help="Solver seed [default: the config's].")
-@click.option(
-    "--secure/--no-secure",
-    default=None,
-    help="Offline map with no third-party request [default: on unless the marking is OFFICIAL].",
-)
-@click.option(
-    "--redact", is_flag=True, help="Show restricted sites (MPs' homes) only as an approximate area."
-)
+@solver_options
+@run_options
 @click.option(
     "--strict",
     is_flag=True,

@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from planner.batch.forces import slug
-from planner.cli.app import FiniteNumber, OutputPath, cache_dir_option, cli
+from planner.cli.app import (
+    OutputPath,
+    cache_dir_option,
+    cli,
+    run_options,
+    solver_options,
+)
 from planner.cli.plan import missed_lines
 
 
@@ -49,23 +55,8 @@ from planner.cli.plan import missed_lines
     type=OutputPath(folder=True),
     help="Run folder [default: out/<force>/<week>/replan]; replaced whole if it holds a run.",
 )
-@click.option(
-    "--time-limit", type=FiniteNumber(), help="Solver time limit, s [default: the config's]."
-)
-@click.option(
-    "--iterations",
-    type=click.IntRange(min=1),
-    help="Stop the search after this many iterations: the same plan on any machine [default: the config's].",
-)
-@click.option("--seed", type=int, help="Solver seed [default: the config's].")
-@click.option(
-    "--secure/--no-secure",
-    default=None,
-    help="Offline map with no third-party request [default: on unless the marking is OFFICIAL].",
-)
-@click.option(
-    "--redact", is_flag=True, help="Show restricted sites (MPs' homes) only as an approximate area."
-)
+@solver_options
+@run_options
 @cache_dir_option
 def replan(
     config_path: Path,

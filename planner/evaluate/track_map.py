@@ -28,9 +28,9 @@ from branca.element import Element, Figure
 
 from planner.common import to_bng
 from planner.evaluate.matching import Evaluation, ShiftResult
-from planner.outputs.map import default_secure, render_map
-from planner.outputs.map_assets import leaflet_assets, map_css, unit_colours
-from planner.outputs.map_elements import BindTooltip, FitFirst, markings_html, stop_icon_html
+from planner.outputs.map import default_secure, new_map, render_map
+from planner.outputs.map_assets import unit_colours
+from planner.outputs.map_elements import BindTooltip, stop_icon_html
 from planner.outputs.map_layers import add_street_tiles, latlngs, latlon
 from planner.outputs.text import day_label, esc, hm
 from planner.planning.plan import Plan
@@ -233,31 +233,15 @@ def evaluation_map(
     geoms = planned_geometries(plan, plan_path, stations)
     colours = unit_colours(plan)
     (south, west), (north, east) = _bounds(geoms, ev, stations)
-    m = folium.Map(
-        location=[round((south + north) / 2, 6), round((west + east) / 2, 6)],
-        zoom_start=13,
-        tiles=None,
-        prefer_canvas=True,
-        control_scale=True,
-    )
-    FitFirst([[south, west], [north, east]]).add_to(m)
-    # Leaflet is inlined below; folium's CDN assets are used by nothing here.
-    m.default_js = []
-    m.default_css = []
-    js, css = leaflet_assets()
-    root = m.get_root()
-    assert isinstance(root, Figure)
     title = f"[{plan.protective_marking}] {plan.force}: tracks against the plan {plan.week}"
-    root.header.add_child(Element(f"<title>{esc(title)}</title>"), name="planner_title")
-    root.header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css")
-    root.header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js")
-    root.header.add_child(Element(f"<style>\n{map_css()}</style>"), name="planner_css")
-    root.html.add_child(Element(markings_html(plan)), name="planner_marking")
+    m = new_map(plan, [[south, west], [north, east]], title=title)
     if not secure:
         add_street_tiles(m)
     _add_planned(plan, m, geoms, colours)
     _add_tracks(ev, m, colours)
     _add_stations(m, stations)
+    root = m.get_root()
+    assert isinstance(root, Figure)
     root.html.add_child(Element(_panel_html(ev, colours)), name="planner_panel")
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     return render_map(m)

@@ -98,7 +98,7 @@ from planner.outputs.map_layers import (
     latlon,
 )
 from planner.outputs.map_time import TimeControl, unit_timelines
-from planner.outputs.text import is_sensitive
+from planner.outputs.text import esc, is_sensitive
 from planner.planning.plan import Plan
 
 if TYPE_CHECKING:
@@ -169,8 +169,11 @@ def _view_bounds(
     return [latlon(min(xs), min(ys)), latlon(max(xs), max(ys))]
 
 
-def _new_map(plan: Plan, bounds: list[list[float]]) -> folium.Map:
-    """An empty map fitted to ``bounds``, with Leaflet inlined, its CSS, title and marking."""
+def new_map(plan: Plan, bounds: list[list[float]], title: str | None = None) -> folium.Map:
+    """An empty map fitted to ``bounds``, with Leaflet inlined, its CSS, title and marking.
+
+    ``title`` (plain text, escaped here) replaces the plan map's page title.
+    """
     (south, west), (north, east) = bounds
     m = folium.Map(
         location=[round((south + north) / 2, 6), round((west + east) / 2, 6)],
@@ -187,7 +190,8 @@ def _new_map(plan: Plan, bounds: list[list[float]]) -> folium.Map:
     js, css = leaflet_assets()
     root = m.get_root()
     assert isinstance(root, Figure)
-    root.header.add_child(Element(title_html(plan)), name="planner_title")
+    page_title = title_html(plan) if title is None else f"<title>{esc(title)}</title>"
+    root.header.add_child(Element(page_title), name="planner_title")
     # Library code and the map's own CSS, not input text: inlined as they are.
     root.header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css")
     root.header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js")
@@ -228,7 +232,7 @@ def plan_map(
     colours = unit_colours(plan)
     areas = redaction_discs(plan) if redact else shapely.GeometryCollection()
 
-    m = _new_map(plan, _view_bounds(result, geoms, areas, redact))
+    m = new_map(plan, _view_bounds(result, geoms, areas, redact))
     if not secure:
         add_street_tiles(m)
     roads_name, attribution = roads_source(result)
