@@ -254,18 +254,11 @@ def _allocate(
     for value, key, i, day, band in pool:
         left.setdefault((i, day), []).append((value, key, band))
 
-    def pick(i: int, day: dt.date) -> tuple[float, tuple[float, str, TimeWindow]] | None:
-        """The day's band for hot spot ``i``'s next candidate, dropping full bands.
-
-        Returns the best value of the day's bands, unsteered (what the candidate is worth:
-        steering changes when a hot spot is visited, not how much a visit is worth), and the
-        band chosen with steering.
-        """
+    def pick(i: int, day: dt.date) -> tuple[float, str, TimeWindow] | None:
+        """The day's band for hot spot ``i``'s next candidate, dropping full bands."""
         bands = left[(i, day)]
         bands[:] = [b for b in bands if taken_in_slot.get(slot(b[2]), 0) < capacity[b[1]]]
-        if not bands:
-            return None
-        best, best_score = bands[0], -1.0
+        best, best_score = None, -1.0
         for value, key, band in bands:
             m = minute(band)
             r = sum(
@@ -276,13 +269,13 @@ def _allocate(
             score = value * params.repeat_decay**r
             if score > best_score:
                 best, best_score = (value, key, band), score
-        return max(b[0] for b in bands), best
+        return best
 
     heap = []
     for i, day in left:
         got = pick(i, day)
         if got is not None:
-            heap.append((-got[0], got[1][1], i, day))
+            heap.append((-got[0], got[1], i, day))
     heapq.heapify(heap)
     chosen: list[VisitRequirement] = []
     while heap:
@@ -293,15 +286,14 @@ def _allocate(
         got = pick(i, day)
         if got is None:
             continue
-        basis, band_pick = got
-        worth = basis * params.decay**k
-        if band_pick[1] != key or worth < -neg - 1e-12:
+        worth = got[0] * params.decay**k
+        if got[1] != key or worth < -neg - 1e-12:
             # The day's pick or its worth fell since it was queued: queue it again as it is now
             # (worths only fall, so the lazy heap still pops the best first).
-            heapq.heappush(heap, (-worth, band_pick[1], i, day))
+            heapq.heappush(heap, (-worth, got[1], i, day))
             continue
-        _, key, band = band_pick
-        left[(i, day)].remove(band_pick)
+        value, key, band = got
+        left[(i, day)].remove(got)
         taken_in_slot[slot(band)] = taken_in_slot.get(slot(band), 0) + 1
         per_spot[i] += 1
         per_day[(i, day)] = k + 1
