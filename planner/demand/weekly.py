@@ -39,8 +39,7 @@ police_contact     MP premises: the named police contact under the funded protec
                    security package, free text (``PS 1234 Jones, 07700 900123``); shown in
                    briefings even when redacting (it names the officer, not the MP); at most
                    :data:`~planner.demand.contacts.MAX_POLICE_CONTACT_CHARS` characters. An MP
-                   premises row without one
-                   is logged as a warning naming the file and site ids
+                   premises row without one is logged as a warning naming the file and site ids
 =================  ===========================================================================
 
 A post's windows are cut into consecutive slots of ``post_slot_min`` (the last may be shorter),

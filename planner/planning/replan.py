@@ -34,8 +34,11 @@ the solver), with the config's sites plus any ``--sites`` files:
 * visits that can no longer start after the cut-off and were not made are reported as
   missed, with the earlier plan's reason;
 * a site's visits keep its minimum gap from the visits already made there;
-* the solver starts from the earlier plan's routes (``solve(previous=...)``), so a visit that
-  can stay, stays: the search only replaces a plan with a better one.
+* a visit that can stay, stays: the solver starts from the earlier plan's routes
+  (``solve(previous=...)``) with every earlier visit on a unit-shift bought again made
+  required, on its unit and within :data:`UNCHANGED_MIN` minutes of its time; only if they
+  cannot all stay (a new required visit, an unavailable unit) are they re-planned freely,
+  each kept near its time or dropped for something worth more.
 
 The earlier plan's visits on re-planned unit-shifts are compared with the new plan's
 (:func:`changes`): *kept* (same unit, same site, starting within :data:`UNCHANGED_MIN`
@@ -68,7 +71,7 @@ from planner.demand.resources import (
 from planner.demand.sites import read_site_points
 from planner.demand.weekly import VisitRequirement
 from planner.demand.windows import TimeWindow
-from planner.errors import InputError
+from planner.errors import InfeasibleError, InputError
 from planner.planning.break_check import assert_breaks_valid
 from planner.planning.breaks import ShiftLeg
 from planner.planning.model import PlanningModel, build_model, seconds_from
@@ -96,6 +99,7 @@ from planner.planning.rule_check import assert_rules_valid
 from planner.planning.week import (
     PlanResult,
     plan_from_solution,
+    solve_exactly,
     solve_model,
     stop_from,
     week_seed,
@@ -372,6 +376,54 @@ def _keep_gaps(model: PlanningModel, kept: Sequence[PlanRoute]) -> PlanningModel
     )
 
 
+#: Rounds of letting go of earlier visits that cannot all stay before re-planning them freely.
+MAX_RELEASES = 4
+
+
+def _solve_keeping(
+    model: PlanningModel,
+    redo: Sequence[PlanRoute],
+    stop: StoppingCriterion,
+    seed: int,
+    progress: Callable[[float, float], None] | None,
+    warm: Solution,
+) -> tuple[PlanningModel, Solution]:
+    """Solve keeping every earlier visit that can stay; if they cannot all stay, as before.
+
+    First every earlier visit on a unit-shift bought again (already held to its unit and to
+    within :data:`UNCHANGED_MIN` minutes of its time) is made required, so none is dropped
+    or moved for a small gain: with nothing changed, the rest of the week stays as it was.
+    Earlier visits the search cannot fit together are let go (up to :data:`MAX_RELEASES`
+    rounds) and the others kept; if the week's own required visits cannot be fitted that way
+    (a new required visit, a moved break needs the time), it is solved with every earlier
+    visit optional, as :func:`_hold_times` describes.
+    """
+    bought = {s.shift_id for s in model.inputs.resources.selected}
+    held = {s.visit_id for r in redo if r.route_id in bought for s in r.stops}
+    for _ in range(MAX_RELEASES):
+        visits = tuple(
+            dataclasses.replace(v, required=True) if v.visit_id in held else v
+            for v in model.problem.visits
+        )
+        strict = dataclasses.replace(
+            model, problem=dataclasses.replace(model.problem, visits=visits)
+        )
+        try:
+            solution = solve_exactly(strict, stop, seed, progress, warm)
+        except InfeasibleError as exc:
+            stuck = set(exc.visit_ids or ()) & held
+            if not stuck:
+                break  # a required visit of the week itself: re-plan freely
+            # Those earlier visits cannot all stay: let them go, keep the others.
+            log.info("re-plan: %d earlier visits cannot stay: %s", len(stuck), sorted(stuck))
+            held -= stuck
+            continue
+        # The model as it was (optional visits optional), so reasons and reports read as usual.
+        return model, solution
+    log.info("re-plan: the earlier visits cannot all stay; re-planning them freely")
+    return solve_model(model, stop, seed, progress, warm)
+
+
 def _hold_times(model: PlanningModel, redo: Sequence[PlanRoute]) -> PlanningModel:
     """Keep the earlier plan's optional visits near their times, if they are made at all.
 
@@ -612,7 +664,7 @@ def replan(
     model = _keep_gaps(_hold_times(model, split.redo), split.kept)
     model = _lock_to_units(model, {**_held_units(model, split.redo), **pins})
     warm = _warm_start(model, split.redo, pins)
-    model, solution = solve_model(model, stop, used_seed, progress, warm)
+    model, solution = _solve_keeping(model, split.redo, stop, used_seed, progress, warm)
     part = plan_from_solution(model, solution, stop=stop)
     assert_breaks_valid(model, part)
     asked = model.inputs.demand.visits

@@ -259,6 +259,17 @@ def _solve(
     return solution
 
 
+def solve_exactly(
+    model: PlanningModel,
+    stop: StoppingCriterion,
+    seed: int,
+    progress: Callable[[float, float], None] | None,
+    previous: Solution | None = None,
+) -> Solution:
+    """Solve with every required visit made, or raise :class:`InfeasibleError` (no demotion)."""
+    return _finish(model, _solve(model.problem, stop, seed, progress, previous))
+
+
 #: Times the week is re-solved after required visits that cannot all be made together are
 #: reported as missed; each round only demotes visits the search could not fit.
 MAX_DEMOTIONS = 3
@@ -349,15 +360,15 @@ def _relieve(
     buys nothing, and the week stays as it was.
     """
     required = {v.visit_id for v in model.inputs.demand.visits if v.required}
-    together = [vid for vid in _missed(model, solution) if vid in required]
-    if not together:
+    missed = [vid for vid in _missed(model, solution) if vid in required]
+    if not missed:
         return model, solution
-    inputs = rebuy(model.inputs, relief=together)
+    inputs = rebuy(model.inputs, relief=missed)
     if {s.shift_id for s in inputs.resources.selected} == {
         s.shift_id for s in model.inputs.resources.selected
     }:
         return model, solution  # no unit-shift to relieve them with, or no money for one
-    log.info("re-planning: buying relief for %d required visits", len(together))
+    log.info("re-planning: buying relief for %d required visits", len(missed))
     again, again_solution = solve_model(build_model(inputs), stop, seed, progress)
     if _required_missed(again, again_solution) < _required_missed(model, solution):
         return again, again_solution

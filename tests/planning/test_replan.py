@@ -80,7 +80,8 @@ def test_no_change_keeps_what_is_done_and_most_of_the_rest(
     record = unchanged.plan.replan
     assert record is not None and record.previous_plan == str(monday_plan)
     assert record.cutoff == CUT and record.kept_routes == len(before)
-    assert record.unchanged_share is not None and record.unchanged_share >= 0.5
+    # A visit that can stay, stays: with nothing changed, next to every visit stays.
+    assert record.unchanged_share is not None and record.unchanged_share >= 0.9
     plan = unchanged.plan
     assert plan.budget["used_officer_hours"] <= plan.budget["funded_officer_hours"] + 1e-6
     # No visit is made twice, and every visit of either plan is accounted for in changes.
