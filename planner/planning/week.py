@@ -175,18 +175,23 @@ def make_plan(
     unpredictability = None
     if previous is not None:
         _, free_solution = solve_model(build_model(inputs), stop, used_seed, progress)
-        model, solution = solve_model(
-            build_model(inputs, previous_visits=previous.previous_visits(), avoid_min=avoid_min),
-            stop,
-            used_seed,
-            progress,
-        )
+        visits_before = previous.previous_visits()
+
+        def build(week: WeekInputs) -> PlanningModel:
+            return build_model(week, previous_visits=visits_before, avoid_min=avoid_min)
+
+        model, solution = solve_model(build(inputs), stop, used_seed, progress)
+        # The cost of keeping away compares two solves of the same unit-shifts: taken before
+        # relief or redeployment buy others.
+        prize_with = solution.total_prize
+        model, solution = _relieve(model, solution, stop, used_seed, progress, build)
+        model, solution = _redeploy(model, solution, stop, used_seed, progress, build)
         unpredictability = Unpredictability(
             avoid_min=avoid_min,
             previous_plan=str(previous_plan),
             sites_constrained=len(model.avoided),
             prize_without=free_solution.total_prize,
-            prize_with=solution.total_prize,
+            prize_with=prize_with,
             previous_week=previous.week,
             warning=warning,
         )
@@ -316,11 +321,14 @@ def _redeploy(
     stop: StoppingCriterion,
     seed: int,
     progress: Callable[[float, float], None] | None,
+    build: Callable[[WeekInputs], PlanningModel] = build_model,
 ) -> tuple[PlanningModel, Solution]:
     """Spend the money of bought unit-shifts the plan left idle on ones it can use, once.
 
     The new week is kept only if it covers at least as much harm-weighted demand with fewer
     idle unit-shifts; otherwise the idle ones stay and are reported as money not spent.
+    ``build`` makes the model of the week bought again (keeping away from last week's times
+    when the week was planned with a previous plan).
     """
     idle = _idle_shifts(model, solution)
     if not idle:
@@ -331,7 +339,7 @@ def _redeploy(
     ):
         return model, solution  # nothing else worth buying
     log.info("re-planning: %d bought unit-shifts had no route; buying others", len(idle))
-    again, again_solution = solve_model(build_model(inputs), stop, seed, progress)
+    again, again_solution = solve_model(build(inputs), stop, seed, progress)
     better = again_solution.total_prize >= solution.total_prize - 1e-9
     if better and len(_idle_shifts(again, again_solution)) < len(idle):
         return again, again_solution
@@ -350,6 +358,7 @@ def _relieve(
     stop: StoppingCriterion,
     seed: int,
     progress: Callable[[float, float], None] | None,
+    build: Callable[[WeekInputs], PlanningModel] = build_model,
 ) -> tuple[PlanningModel, Solution]:
     """Buy a second unit-shift for the required visits the plan misses, once.
 
@@ -369,7 +378,7 @@ def _relieve(
     }:
         return model, solution  # no unit-shift to relieve them with, or no money for one
     log.info("re-planning: buying relief for %d required visits", len(missed))
-    again, again_solution = solve_model(build_model(inputs), stop, seed, progress)
+    again, again_solution = solve_model(build(inputs), stop, seed, progress)
     if _required_missed(again, again_solution) < _required_missed(model, solution):
         return again, again_solution
     return model, solution

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -170,3 +171,22 @@ def test_plan_records_the_stop(demo_plan: PlanResult) -> None:
     assert solver["stop"] == solver["stopped_by"] == f"MaxIterations({ITERATIONS})"
     assert solver["iterations"] == ITERATIONS and solver["status"] == "ok"
     assert solver["time_limit_s"] is None
+
+
+def test_relief_also_with_last_weeks_plan(rutland_plan: PlanResult, tmp_path: Path) -> None:
+    """Planning with last week's plan still buys relief for a post the first unit cannot hold.
+
+    Rutland's Saturday protest: the early car is busy with a surgery at 11:00, so the first
+    hour needs a second unit-shift (the foot unit), as without a previous plan; only the
+    last hour, which runs to the shift change, stays uncovered.
+    """
+    last = dataclasses.replace(rutland_plan.plan, week="2022-W42")
+    path = write_plan_json(last, tmp_path / "last.json")
+    result = make_plan(
+        load_config(REPO / "data" / "rutland" / "force.toml"),
+        cache_dir=tmp_path,
+        stop=MaxIterations(30),
+        previous_plan=path,
+    )
+    missed = {u.visit_id for u in result.plan.unserved if u.site_id == "R-PRO-1"}
+    assert missed == {"R-PRO-1#post#1400"}, missed
