@@ -26,7 +26,6 @@ Times in the CSVs are Europe/London wall-clock times with their offset.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,17 +34,7 @@ from planner.common import atomic_write_text, write_csv
 from planner.evaluate.crime_control import CRIME_COLUMNS, CrimeComparison
 from planner.evaluate.matching import Evaluation, ShiftResult, SiteResult, StopResult
 from planner.evaluate.tracks import Reject
-from planner.outputs.folder import (
-    LOCK_TIMEOUT_S,
-    RUN_MARKER,
-    check_run_folder,
-    discard,
-    marker_text,
-    new_tmp,
-    recover,
-    run_lock,
-    swap_in,
-)
+from planner.outputs.folder import LOCK_TIMEOUT_S, RUN_MARKER, marker_text, write_folder
 from planner.outputs.templating import render
 from planner.outputs.text import day_label, hm, local
 from planner.planning.plan import write_plan_json
@@ -437,20 +426,13 @@ def write_evaluation(
     InputError
         If ``out_dir`` is not a new or empty folder or a previous planner folder.
     """
-    out = Path(os.path.abspath(out_dir))
-    check_run_folder(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with run_lock(out, timeout_s=lock_timeout_s):
-        recover(out)
-        check_run_folder(out)
-        tmp = new_tmp(out)
-        try:
-            files = _write_files(ev, tmp, plan_path=str(plan_path), map_html=map_html, crime=crime)
-            _owner_only(tmp)
-            swap_in(tmp, out)
-        except BaseException:
-            discard(tmp)
-            raise
+    # Owner-only always: the tracks show where named officers were (personal data).
+    out, files = write_folder(
+        out_dir,
+        lambda tmp: _write_files(ev, tmp, plan_path=str(plan_path), map_html=map_html, crime=crime),
+        sensitive=True,
+        lock_timeout_s=lock_timeout_s,
+    )
     log.info("wrote evaluation folder %s (%d files)", out, len(files))
     return [out / f for f in files]
 
@@ -500,11 +482,3 @@ def _write_files(
     # Last, as in a run folder: with the marker it marks the folder as complete.
     write_plan_json(plan, tmp / "plan.json")
     return files
-
-
-def _owner_only(root: Path) -> None:
-    """Folders 0700 and files 0600: the tracks are personal data (module docstring)."""
-    for dirpath, _dirs, names in os.walk(root):
-        os.chmod(dirpath, 0o700)
-        for n in names:
-            os.chmod(os.path.join(dirpath, n), 0o600)

@@ -20,7 +20,8 @@ folder), a path under a file (``sites.csv/run``), a name too long for ``.NAME.tm
 (:data:`MAX_RUN_NAME_BYTES`) - is refused with an :class:`~planner.errors.InputError` before
 anything is written.
 
-**The sequence** (:func:`planner.outputs.run.write_run`; each step one rename or removal):
+**The sequence** (:func:`write_folder`, for :func:`planner.outputs.run.write_run` and the
+evaluation folder; each step one rename or removal):
 
 1. Take the lock: open ``.NAME.lock`` (0600) and ``flock`` it. Another planner writing the same
    folder holds it: wait up to ``timeout_s`` (:data:`LOCK_TIMEOUT_S`, long enough for another
@@ -61,7 +62,7 @@ import secrets
 import shutil
 import stat
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import cast
 
@@ -396,6 +397,57 @@ def discard(folder: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(folder / RUN_MARKER)
     os.rmdir(folder)
+
+
+def write_folder(
+    out_dir: str | Path,
+    write: Callable[[Path], list[Path]],
+    *,
+    sensitive: bool,
+    lock_timeout_s: float = LOCK_TIMEOUT_S,
+) -> tuple[Path, list[Path]]:
+    """Write a planner folder whole, or not at all: the protocol of the module docstring.
+
+    ``out_dir`` is checked (before the lock too, so a refused folder leaves no lock file
+    beside it), locked against other planner commands, recovered from a stopped run, then
+    ``write(tmp)`` writes every file into a fresh temporary sibling and returns them
+    (relative paths); their modes are set (:func:`set_modes`) and the folder is swapped in.
+    On any failure the temporary folder is deleted and the previous folder is left as it was.
+
+    Returns
+    -------
+    tuple
+        The folder's absolute path and the files ``write`` wrote.
+    """
+    out = Path(os.path.abspath(out_dir))
+    check_run_folder(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with run_lock(out, timeout_s=lock_timeout_s):
+        recover(out)
+        check_run_folder(out)
+        tmp = new_tmp(out)
+        try:
+            files = write(tmp)
+            set_modes(tmp, sensitive)
+            swap_in(tmp, out)
+        except BaseException:
+            discard(tmp)
+            raise
+    return out, files
+
+
+def set_modes(root: Path, sensitive: bool) -> None:
+    """Owner-only for sensitive folders; otherwise what the umask allows (mkstemp makes 0600)."""
+    if sensitive:
+        dmode, fmode = 0o700, 0o600
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        dmode, fmode = 0o777 & ~umask, 0o666 & ~umask
+    for dirpath, _dirs, names in os.walk(root):
+        os.chmod(dirpath, dmode)
+        for n in names:
+            os.chmod(os.path.join(dirpath, n), fmode)
 
 
 def _fsync_dir(path: Path) -> None:

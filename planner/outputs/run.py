@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,17 +58,7 @@ from planner.common import atomic_write_bytes, atomic_write_text, bounded_name, 
 from planner.errors import InvalidPlanError
 from planner.outputs import map as maps
 from planner.outputs.briefings import briefing_html, daily_pack_html, pack_routes
-from planner.outputs.folder import (
-    LOCK_TIMEOUT_S,
-    RUN_MARKER,
-    check_run_folder,
-    discard,
-    marker_text,
-    new_tmp,
-    recover,
-    run_lock,
-    swap_in,
-)
+from planner.outputs.folder import LOCK_TIMEOUT_S, RUN_MARKER, marker_text, write_folder
 from planner.outputs.geojson import routes_geojson
 from planner.outputs.geometry import route_geometries
 from planner.outputs.gpx import route_gpx
@@ -224,32 +213,23 @@ def write_run(
         written then), or another run still writes it after ``lock_timeout_s``.
     """
     use_secure = maps.default_secure(result.plan) if secure is None else secure
-    out = Path(os.path.abspath(out_dir))
-    # Checked before the lock too, so a refused --out leaves no lock file beside it.
-    check_run_folder(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with run_lock(out, timeout_s=lock_timeout_s):
-        recover(out)
-        check_run_folder(out)
-        tmp = new_tmp(out)
-        try:
-            files = _write_files(
-                result,
-                tmp,
-                secure=use_secure,
-                redact=redact,
-                with_map=with_map,
-                with_inputs=with_inputs,
-                extra_files=extra_files or {},
-                summary_extra=summary_extra,
-                changes=changes,
-            )
-            plan = result.plan
-            _set_modes(tmp, is_sensitive(plan.protective_marking) or plan.contains_mp_premises)
-            swap_in(tmp, out)
-        except BaseException:
-            discard(tmp)
-            raise
+    plan = result.plan
+    out, files = write_folder(
+        out_dir,
+        lambda tmp: _write_files(
+            result,
+            tmp,
+            secure=use_secure,
+            redact=redact,
+            with_map=with_map,
+            with_inputs=with_inputs,
+            extra_files=extra_files or {},
+            summary_extra=summary_extra,
+            changes=changes,
+        ),
+        sensitive=is_sensitive(plan.protective_marking) or plan.contains_mp_premises,
+        lock_timeout_s=lock_timeout_s,
+    )
     log.info("wrote run folder %s (%d files)", out, len(files))
     return RunFolder(path=out, files=tuple(files), secure=use_secure, redact=redact)
 
@@ -337,17 +317,3 @@ def _write_files(
     # plan.json last: with the marker, it is what marks the folder as a complete run.
     write_plan_json(plan, tmp / "plan.json")
     return files
-
-
-def _set_modes(root: Path, sensitive: bool) -> None:
-    """Owner-only for sensitive plans; otherwise what the umask allows (mkstemp makes 0600)."""
-    if sensitive:
-        dmode, fmode = 0o700, 0o600
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        dmode, fmode = 0o777 & ~umask, 0o666 & ~umask
-    for dirpath, _dirs, names in os.walk(root):
-        os.chmod(dirpath, dmode)
-        for n in names:
-            os.chmod(os.path.join(dirpath, n), fmode)

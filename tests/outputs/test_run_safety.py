@@ -445,7 +445,7 @@ def test_sensitive_run_is_owner_only_throughout(
         lock_modes.append(stat.S_IMODE((out.parent / f".{out.name}.lock").stat().st_mode))
         real_recover(out)
 
-    monkeypatch.setattr("planner.outputs.run.recover", recover_and_look)
+    monkeypatch.setattr("planner.outputs.folder.recover", recover_and_look)
     old_umask = os.umask(0o002)
     try:
         run = write_run(small(demo_plan, 2, **changes), tmp_path / "run")  # map and demand too
