@@ -126,8 +126,9 @@ def _choose_break(
     Required visits this shift could make whole and no vehicle placed so far can make are
     at stake, and so are ``relief`` visits it could make (a second unit-shift was bought for
     them because the first could not make them with its other work); the first slot (in :func:`break_offsets_s` order) that keeps each of them
-    possible on one leg or the other wins.  If none does, the drawn slot stands (the solver
-    then names the visit it cannot make).
+    possible on one leg or the other wins.  If none does, the slot keeping the most prize of
+    them possible (the first such in that order) stands, and the solver names the visits it
+    cannot make.
     """
     loc, start_s, end_s = span
     mat = travel_time_s.get(s.mode)
@@ -156,16 +157,26 @@ def _choose_break(
         else []
     )
     duration_s = config.duration_min * 60
+    if mat is None or not at_stake:
+        return ShiftBreak(start_s + offsets[0], start_s + offsets[0] + duration_s)
+    # The first slot that keeps every visit at stake possible wins; if none does, the slot
+    # that keeps the most of them (by prize) possible: a 4-hour post that no break slot
+    # leaves whole is then held for as long as the shift can hold it.
+    best_off, best_kept = offsets[0], -1.0
     for off in offsets:
         b0 = start_s + off
-        if mat is None or all(
+        kept = [
             serves_alone(mat, loc, start_s, b0, v)
             or serves_alone(mat, loc, b0 + duration_s, end_s, v)
             for v in at_stake
-        ):
+        ]
+        if all(kept):
             return ShiftBreak(b0, b0 + duration_s)
+        worth = sum(v.prize for v, k in zip(at_stake, kept, strict=True) if k)
+        if worth > best_kept:
+            best_off, best_kept = off, worth
     log.warning("%s: every break slot leaves a required visit unmade", s.shift_id)
-    return ShiftBreak(start_s + offsets[0], start_s + offsets[0] + duration_s)
+    return ShiftBreak(start_s + best_off, start_s + best_off + duration_s)
 
 
 def shift_vehicles(

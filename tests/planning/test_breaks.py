@@ -95,6 +95,32 @@ def test_relief_shift_keeps_its_break_clear_of_the_relieved_visit() -> None:
     assert any(b.start_s < 12 * h + 600 and b.end_s > 11 * h - 600 for b in drawn)
 
 
+
+def test_break_keeps_most_of_a_post_no_slot_keeps_whole() -> None:
+    """When no break slot keeps every hour of a post, the one keeping the most hours wins.
+
+    A 07:00-15:00 shift, 20 minutes from a post held 10:20-14:20 in four required hours: a
+    break (starting 10:00-12:15) cuts into the post wherever it goes. A 10:00 or 10:15 break
+    keeps three hours (11:20, 12:20, 13:20 on leg 2); every later slot keeps at most two.
+    The break must be one of those two whatever the seed draws first.
+    """
+    h = 3600.0
+    mat = np.array([[0.0, 1200.0], [1200.0, 0.0]])
+    slots = [
+        Visit(f"P#post#{k}", 1, h, (((10 + k) * h + 1200, (10 + k) * h + 1200),), 1.0, True)
+        for k in range(4)
+    ]
+    for seed in range(8):
+        _, _, breaks = shift_vehicles(
+            [shift("CAR-1 Mon early", 8)],
+            {"ST-1": 0},
+            T0,
+            BreakConfig(seed=seed),
+            required=slots,
+            travel_time_s={"car": mat},
+        )
+        assert breaks["CAR-1 Mon early"].start_s in (10 * h, 10.25 * h), seed
+
 def test_break_placement_is_deterministic_inside_bounds_and_on_grid() -> None:
     cfg = BreakConfig()
     offsets = {break_offset_s(f"CAR-{i} Mon early", cfg) for i in range(40)}
