@@ -95,14 +95,25 @@ def evaluate(
 
     Writes evaluation.md and .html, stops_delivered.csv, sites_delivered.csv,
     unit_shifts.csv, tracks_rejects.csv and evaluation_map.html; with --crimes also
-    crime_control.csv (crime at control against treated hot-spot-days).
+    crime_control.csv (crime at control against treated hot-spot-days). With --crimes and
+    no --tracks only the report and crime_control.csv: the dosage delivered is not measured.
     """
     from planner.evaluate.matching import Settings
     from planner.evaluate.run import run_evaluation
     from planner.planning.plan import read_plan_json
 
-    if not tracks:
-        raise click.UsageError("give the GPS tracks with --tracks FILE...")
+    if not tracks and more_tracks:
+        # Extra paths are the tracks that follow one --tracks; with none they would be read
+        # as tracks anyway, which is never what was meant (they followed --crimes, say).
+        raise click.UsageError(
+            f"{more_tracks[0]} follows no --tracks: give GPS tracks with --tracks FILE..., "
+            "and each crime file or folder with its own --crimes"
+        )
+    if not tracks and not crimes:
+        raise click.UsageError(
+            "nothing to evaluate: give the GPS tracks with --tracks FILE..., or later months' "
+            "crime files with --crimes FILE... (or both)"
+        )
     out = out_dir
     if out is None:
         plan_doc = read_plan_json(plan_path)

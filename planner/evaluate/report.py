@@ -15,6 +15,10 @@
                             whole for the run-folder recovery of :mod:`planner.outputs.folder`
       .planner-run          the marker
 
+With crime files and no tracks (``--crimes`` alone) only the report, ``crime_control.csv``,
+``plan.json`` and the marker are written: the report says that no tracks were given, so the
+dosage delivered is not measured.
+
 The folder is written like a run folder (:func:`planner.outputs.run.write_run`): whole, into a
 temporary sibling, and swapped in under a lock, only over a new or empty folder or a previous
 planner folder. Its files are always the owner's only (``0600``, folders ``0700``): GPS tracks
@@ -37,7 +41,7 @@ from planner.evaluate.tracks import Reject
 from planner.outputs.folder import LOCK_TIMEOUT_S, RUN_MARKER, marker_text, write_folder
 from planner.outputs.templating import render
 from planner.outputs.text import day_label, hm, local
-from planner.planning.plan import write_plan_json
+from planner.planning.plan import Plan, write_plan_json
 
 log = logging.getLogger(__name__)
 
@@ -331,10 +335,48 @@ def _missed_section(ev: Evaluation) -> Section:
     )
 
 
+#: The report's headline when no tracks were given (``--crimes`` alone).
+NO_TRACKS = (
+    "Dosage delivered",
+    "not measured: no GPS tracks were given (--tracks), so the stops made and the minutes on "
+    "site are unknown; only the crime comparison below is reported",
+)
+
+
+def _crime_section(crime: CrimeComparison) -> Section:
+    note, columns, rows = crime.table()
+    return Section("Crime at hot spots: control against treated days", note, columns, rows)
+
+
+def _crime_only_context(plan: Plan, *, plan_path: str, crime: CrimeComparison) -> dict[str, object]:
+    """The report of a crime comparison with no tracks: no dosage measured, said plainly."""
+    return {
+        "plan": plan,
+        "plan_path": plan_path,
+        "tracks": False,
+        "headline": [NO_TRACKS],
+        "sections": [_crime_section(crime)],
+        "method": [
+            "No GPS tracks were given, so this report does not say which planned visits were "
+            "made: give the units' tracks with --tracks to measure the dosage delivered.",
+            "Crimes are counted per hot spot from the crime files given, by the planner's own "
+            "rule for the run's hot spots (a grid cell or a street segment).",
+        ],
+    }
+
+
 def report_context(
-    ev: Evaluation, *, plan_path: str, crime: CrimeComparison | None = None
+    ev: Evaluation | Plan, *, plan_path: str, crime: CrimeComparison | None = None
 ) -> dict[str, object]:
-    """What both report templates print (with ``crime``, the control comparison too)."""
+    """What both report templates print (with ``crime``, the control comparison too).
+
+    ``ev`` is the evaluation of the tracks, or only the plan when no tracks were given
+    (``--crimes`` alone; ``crime`` is then needed).
+    """
+    if isinstance(ev, Plan):
+        if crime is None:
+            raise ValueError("a report without tracks needs the crime comparison")
+        return _crime_only_context(ev, plan_path=plan_path, crime=crime)
     st = ev.settings
     sites = _sites_in_order(ev)
     rejects = ev.tracks.reject_counts().most_common()
@@ -356,13 +398,11 @@ def report_context(
         ),
     ]
     if crime is not None:
-        note, columns, rows = crime.table()
-        sections.append(
-            Section("Crime at hot spots: control against treated days", note, columns, rows)
-        )
+        sections.append(_crime_section(crime))
     return {
         "plan": ev.plan,
         "plan_path": plan_path,
+        "tracks": True,
         "headline": headline(ev),
         "sections": [s for s in sections if s.rows],
         "method": [
@@ -381,13 +421,15 @@ def report_context(
 
 
 def evaluation_markdown(
-    ev: Evaluation, *, plan_path: str, crime: CrimeComparison | None = None
+    ev: Evaluation | Plan, *, plan_path: str, crime: CrimeComparison | None = None
 ) -> str:
     """``evaluation.md``."""
     return render("evaluation.md.j2", **report_context(ev, plan_path=plan_path, crime=crime))
 
 
-def evaluation_html(ev: Evaluation, *, plan_path: str, crime: CrimeComparison | None = None) -> str:
+def evaluation_html(
+    ev: Evaluation | Plan, *, plan_path: str, crime: CrimeComparison | None = None
+) -> str:
     """``evaluation.html`` (autoescaped)."""
     return render("evaluation.html.j2", **report_context(ev, plan_path=plan_path, crime=crime))
 
@@ -396,7 +438,7 @@ def evaluation_html(ev: Evaluation, *, plan_path: str, crime: CrimeComparison | 
 
 
 def write_evaluation(
-    ev: Evaluation,
+    ev: Evaluation | Plan,
     out_dir: str | Path,
     *,
     plan_path: str | Path,
@@ -409,7 +451,8 @@ def write_evaluation(
     Parameters
     ----------
     ev
-        The evaluation.
+        The evaluation, or only the plan when no tracks were given (``--crimes`` alone:
+        ``crime`` is then needed, and only the report and ``crime_control.csv`` are written).
     out_dir
         A new or empty folder, or a previous planner folder (replaced whole).
     plan_path
@@ -438,14 +481,14 @@ def write_evaluation(
 
 
 def _write_files(
-    ev: Evaluation,
+    ev: Evaluation | Plan,
     tmp: Path,
     *,
     plan_path: str,
     map_html: Callable[[Evaluation], str] | None,
     crime: CrimeComparison | None = None,
 ) -> list[Path]:
-    plan = ev.plan
+    plan = ev if isinstance(ev, Plan) else ev.plan
     about = {
         "force": plan.force,
         "week": plan.week,
@@ -453,28 +496,29 @@ def _write_files(
         "kind": "evaluation",
     }
     atomic_write_text(tmp / RUN_MARKER, marker_text(about, []))
-    files = [
-        Path("evaluation.md"),
-        Path("evaluation.html"),
-        Path("stops_delivered.csv"),
-        Path("sites_delivered.csv"),
-        Path("unit_shifts.csv"),
-        Path("tracks_rejects.csv"),
-    ]
+    files = [Path("evaluation.md"), Path("evaluation.html")]
     atomic_write_text(
         tmp / "evaluation.md", evaluation_markdown(ev, plan_path=plan_path, crime=crime)
     )
     atomic_write_text(
         tmp / "evaluation.html", evaluation_html(ev, plan_path=plan_path, crime=crime)
     )
+    if isinstance(ev, Evaluation):
+        # No tracks (--crimes alone): nothing delivered is measured, so no such table is written.
+        write_csv(tmp / "stops_delivered.csv", stop_rows(ev), STOP_COLUMNS)
+        write_csv(tmp / "sites_delivered.csv", site_rows(ev), SITE_COLUMNS)
+        write_csv(tmp / "unit_shifts.csv", shift_rows(ev), SHIFT_COLUMNS)
+        write_csv(tmp / "tracks_rejects.csv", reject_rows(ev.tracks.rejects), REJECT_COLUMNS)
+        files += [
+            Path("stops_delivered.csv"),
+            Path("sites_delivered.csv"),
+            Path("unit_shifts.csv"),
+            Path("tracks_rejects.csv"),
+        ]
     if crime is not None:
         write_csv(tmp / "crime_control.csv", crime.rows(), CRIME_COLUMNS)
         files.append(Path("crime_control.csv"))
-    write_csv(tmp / "stops_delivered.csv", stop_rows(ev), STOP_COLUMNS)
-    write_csv(tmp / "sites_delivered.csv", site_rows(ev), SITE_COLUMNS)
-    write_csv(tmp / "unit_shifts.csv", shift_rows(ev), SHIFT_COLUMNS)
-    write_csv(tmp / "tracks_rejects.csv", reject_rows(ev.tracks.rejects), REJECT_COLUMNS)
-    if map_html is not None:
+    if map_html is not None and isinstance(ev, Evaluation):
         atomic_write_text(tmp / "evaluation_map.html", map_html(ev))
         files.append(Path("evaluation_map.html"))
     files += [Path(RUN_MARKER), Path("plan.json")]

@@ -12,10 +12,10 @@ from planner.config import load_config
 from planner.errors import InputError
 from planner.evaluate.crime_control import CrimeComparison, compare_crime
 from planner.evaluate.matching import Evaluation, Settings, evaluate, plan_window, station_points
-from planner.evaluate.report import headline, write_evaluation
+from planner.evaluate.report import NO_TRACKS, headline, write_evaluation
 from planner.evaluate.track_map import evaluation_map
 from planner.evaluate.tracks import read_tracks
-from planner.planning.plan import read_plan_json
+from planner.planning.plan import Plan, read_plan_json
 
 #: Suffixes of the track files taken from a folder given as --tracks.
 TRACK_SUFFIXES = (".gpx", ".csv")
@@ -23,17 +23,26 @@ TRACK_SUFFIXES = (".gpx", ".csv")
 
 @dataclass(frozen=True)
 class EvaluationRun:
-    """What :func:`run_evaluation` did: the evaluation and the files written."""
+    """What :func:`run_evaluation` did: the evaluation and the files written.
 
-    evaluation: Evaluation
+    ``evaluation`` is ``None`` when no tracks were given (``--crimes`` alone): only the crime
+    comparison was made.
+    """
+
+    plan: Plan
+    evaluation: Evaluation | None
     files: tuple[Path, ...]
     crime: CrimeComparison | None = None
 
     def summary(self) -> str:
         """The headline and the files, one per line."""
-        plan = self.evaluation.plan
-        lines = [f"[{plan.protective_marking}] {plan.force}: patrols delivered, {plan.week}"]
-        lines += [f"{label}: {value}" for label, value in headline(self.evaluation)]
+        plan = self.plan
+        if self.evaluation is None:
+            what, figures = "crime at control and treated hot-spot-days", [NO_TRACKS]
+        else:
+            what, figures = "patrols delivered", headline(self.evaluation)
+        lines = [f"[{plan.protective_marking}] {plan.force}: {what}, {plan.week}"]
+        lines += [f"{label}: {value}" for label, value in figures]
         if self.crime is not None:
             c, t = self.crime.side(True), self.crime.side(False)
             lines.append(
@@ -130,23 +139,34 @@ def run_evaluation(
 
     With ``crimes`` (later months' data.police.uk files, or folders of them), also compare
     crime at the plan's control and treated hot-spot-days (:mod:`.crime_control`); the hot
-    spots are read from ``hotspots`` (default: the run's ``demand/hotspots.csv``).
+    spots are read from ``hotspots`` (default: the run's ``demand/hotspots.csv``). With
+    ``crimes`` and no ``tracks`` only that comparison is made and written; the report says
+    the dosage delivered is not measured.
 
     Raises
     ------
     InputError
-        For any input that cannot be read (naming the file, row and field), or an --out that
-        holds an input or is not a new, empty or planner folder.
+        For any input that cannot be read (naming the file, row and field), an --out that
+        holds an input or is not a new, empty or planner folder, or neither tracks nor crimes.
     """
+    if not tracks and not crimes:
+        raise InputError(
+            "nothing to evaluate: give the GPS tracks with --tracks FILE..., or later months' "
+            "crime files with --crimes FILE... (or both)",
+            field="--tracks",
+        )
     zone = time_zone(tz)
     files = track_files(tracks)
     refuse_over_inputs(out, [config_path, plan_path, *files])
     config = load_config(config_path)
     plan = read_plan_json(plan_path)
-    start, end = plan_window(plan)
-    read = read_tracks(files, units={r.unit_id for r in plan.routes}, start=start, end=end, tz=zone)
     stations = station_points(config)
-    ev = evaluate(plan, read, stations, settings)
+    ev = None
+    if files:
+        start, end = plan_window(plan)
+        units = {r.unit_id for r in plan.routes}
+        read = read_tracks(files, units=units, start=start, end=end, tz=zone)
+        ev = evaluate(plan, read, stations, settings)
     crime = None
     if crimes:
         crime = compare_crime(
@@ -157,10 +177,10 @@ def run_evaluation(
             cache_dir=cache_dir,
         )
     written = write_evaluation(
-        ev,
+        plan if ev is None else ev,
         out,
         plan_path=plan_path,
         map_html=lambda e: evaluation_map(e, plan_path=plan_path, stations=stations, secure=secure),
         crime=crime,
     )
-    return EvaluationRun(ev, tuple(written), crime)
+    return EvaluationRun(plan, ev, tuple(written), crime)

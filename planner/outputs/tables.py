@@ -4,7 +4,8 @@
 "On or near <street>"), ``time_use.csv`` one per unit-shift (where its paid time goes),
 ``hotspot_dosage.csv`` one per hot spot (its share of the harm against its share of the
 hot-spot minutes the plan gives), ``posts.csv`` one per slot of each post (a protest held from start to end): who holds it, or
-that nobody does and why.
+that nobody does and why (in a re-planned week, slots over by the cut-off are marked
+``before cut-off``).
 
 Times are Europe/London wall-clock times, as a crew reads them; the rows are plain dicts for
 :func:`planner.common.write_csv` with the column orders below.
@@ -48,6 +49,8 @@ DOSAGE_COLUMNS = (
     "dosage_over_harm",
 )
 POST_COLUMNS = ("site_id", "window", "date", "start", "end", "status", "unit", "route_id", "reason")
+#: ``posts.csv`` status of a re-planned week's slot that ended by the cut-off (history).
+BEFORE_CUTOFF = "before cut-off"
 UNSERVED_COLUMNS = ("visit_id", "site_id", "kind", "required", "prize", "reason")
 TIME_USE_COLUMNS = (
     "route_id",
@@ -148,10 +151,13 @@ def post_rows(plan: Plan, requirements: Sequence[VisitRequirement]) -> list[dict
     """``posts.csv`` rows: each post slot in time order, held by a unit or uncovered with why.
 
     ``requirements`` are the week's visit requirements, for the slots' times (a slot nobody
-    holds is in the plan only as an unserved visit id).
+    holds is in the plan only as an unserved visit id). In a re-planned week (``plan.replan``)
+    a slot that ended by the cut-off is history, not something to staff: its status is
+    :data:`BEFORE_CUTOFF`, with the unit the plan had holding it (if any) or why none did.
     """
     held = {s.visit_id: r for r in plan.routes for s in r.stops if s.presence == "post"}
     why = {u.visit_id: u.reason for u in plan.unserved}
+    cutoff = plan.replan.cutoff if plan.replan is not None else None
     slots = sorted(
         (r for r in requirements if r.presence == "post"),
         key=lambda r: (r.site_id, r.windows[0].start),
@@ -160,6 +166,11 @@ def post_rows(plan: Plan, requirements: Sequence[VisitRequirement]) -> list[dict
     for req in slots:
         (slot,) = req.windows
         route = held.get(req.visit_id)
+        status = "held" if route is not None else "uncovered"
+        if cutoff is not None and slot.end <= cutoff:
+            # Over before the re-plan was made: a commander reads the rows from the cut-off
+            # on as the ones to staff; these stay so the table shows the whole week.
+            status = BEFORE_CUTOFF
         rows.append(
             {
                 "site_id": req.site_id,
@@ -167,7 +178,7 @@ def post_rows(plan: Plan, requirements: Sequence[VisitRequirement]) -> list[dict
                 "date": local(slot.start).date().isoformat(),
                 "start": hm(slot.start),
                 "end": hm(slot.end),
-                "status": "held" if route is not None else "uncovered",
+                "status": status,
                 "unit": route.unit_id if route is not None else "",
                 "route_id": route.route_id if route is not None else "",
                 "reason": "" if route is not None else why.get(req.visit_id, ""),

@@ -34,7 +34,10 @@
                  "locked_visits": int, "unchanged_share": float|null} | null,
       "evaluation": {"control_share": float, "seed": int,
                      "control": [{"site_id": str, "date": "2026-11-30"}],
-                     "treated": [{"site_id": str, "date": "2026-11-30"}]} | null
+                     "treated": [{"site_id": str, "date": "2026-11-30"}]} | null,
+      "idle_shifts": [{"shift_id": str, "unit_id": str, "mode": str, "officers": int,
+                       "station_id": str, "day": "2026-11-30", "shift": str,
+                       "shift_start": time, "shift_end": time, "paid_officer_hours": float}]
     }
 
 A reader refuses a file of another schema version rather than guess, and names the field of
@@ -54,6 +57,10 @@ it re-made and the cut-off; absent or ``null`` for a plan made whole.
 ``evaluation`` records the randomised control hot-spot-days (:mod:`planner.demand.control`):
 the (hot spot, day) pairs given no extra patrol and those treated; absent or ``null`` when
 ``[evaluation] control_share`` is off (and in plans written before it existed).
+``idle_shifts`` are the unit-shifts the budget bought that got no route (their hours are the
+budget's ``bought_officer_hours`` less its ``used_officer_hours``); ``planner replan`` counts
+those that started before its cut-off as spent. Absent from plans written before it existed:
+read as none.
 Each stop's ``departure`` is the end of its service; a unit that then waits for the next
 window waits there, and leaves ``travel_s`` before the next ``arrival``. In memory every time is a
 UTC-aware datetime: Python compares two Europe/London times in the repeated autumn hour wrongly,
@@ -313,6 +320,25 @@ class Replan:
 
 
 @dataclass(frozen=True)
+class IdleShift:
+    """A unit-shift the budget bought that the plan gave no route (its visits went elsewhere).
+
+    Kept so that ``planner replan`` can count its money as spent once the shift has started.
+    """
+
+    shift_id: str
+    unit_id: str
+    mode: str
+    officers: int
+    station_id: str
+    day: dt.date
+    shift: str
+    shift_start: dt.datetime
+    shift_end: dt.datetime
+    paid_officer_hours: float
+
+
+@dataclass(frozen=True)
 class Plan:
     """A validated weekly patrol plan; writers serialise exactly this object."""
 
@@ -331,6 +357,7 @@ class Plan:
     schema: str = field(default=SCHEMA)
     replan: Replan | None = None
     evaluation: ControlChoice | None = None
+    idle_shifts: tuple[IdleShift, ...] = ()
 
     @property
     def stops(self) -> list[PlanStop]:
@@ -496,6 +523,15 @@ class Plan:
             if self.replan is None
             else {**asdict(self.replan), "cutoff": t(self.replan.cutoff)},
             "evaluation": None if self.evaluation is None else self.evaluation.to_dict(),
+            "idle_shifts": [
+                {
+                    **asdict(i),
+                    "day": i.day.isoformat(),
+                    "shift_start": t(i.shift_start),
+                    "shift_end": t(i.shift_end),
+                }
+                for i in self.idle_shifts
+            ],
         }
 
     @classmethod
@@ -533,6 +569,8 @@ class Plan:
             rejected=tuple(_rejected(r) for r in root.get("rejected", []).items()),
             replan=_replan(root.get("replan").optional()),
             evaluation=_control_choice(root.get("evaluation").optional()),
+            # Absent from plans written before idle unit-shifts were recorded: none.
+            idle_shifts=tuple(_idle_shift(i) for i in root.get("idle_shifts", []).items()),
         )
 
     def previous_visits(self) -> dict[str, list[dt.datetime]]:
@@ -626,6 +664,21 @@ def _route(v: JsonValue) -> PlanRoute:
         break_end=_maybe_time(v, "break_end"),
         break_return=_maybe_time(v, "break_return"),
         break_leave=_maybe_time(v, "break_leave"),
+    )
+
+
+def _idle_shift(v: JsonValue) -> IdleShift:
+    return IdleShift(
+        shift_id=v["shift_id"].text(),
+        unit_id=v["unit_id"].text(),
+        mode=v["mode"].text(),
+        officers=v["officers"].whole(minimum=0),
+        station_id=v["station_id"].text(),
+        day=v["day"].date(),
+        shift=v["shift"].text(),
+        shift_start=v["shift_start"].time(),
+        shift_end=v["shift_end"].time(),
+        paid_officer_hours=v["paid_officer_hours"].number(minimum=0),
     )
 
 

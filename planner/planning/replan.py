@@ -10,9 +10,11 @@ What is kept
   included: its crew is out and briefed, and a plan that re-routes a crew mid-shift is not
   one a sergeant can hand out.  Its visits count as made, towards each site's visits of the
   week (a site asking for five visits, two of them made, is asked for three more) and
-  towards the budget (its paid officer-hours are spent and not available again; unit-shifts
-  the earlier plan bought but gave no route are not recorded in ``plan.json`` and are not
-  counted).
+  towards the budget (its paid officer-hours are spent and not available again).  So are
+  the unit-shifts the earlier plan bought but gave no route (``plan.json``'s
+  ``idle_shifts``) that started before the cut-off: they were paid for.  Those starting
+  after it are not counted: they can still be cancelled or re-used.  A plan written before
+  ``idle_shifts`` existed has none, so none is counted.
 * **Every visit named in ``locks.csv``** (columns ``unit, date, shift, site_id``: the unit
   on that day's shift keeps its visit(s) to that site at the same time).  A lock on a
   re-planned unit-shift keeps that unit-shift bought and its visit pinned to its start time,
@@ -77,6 +79,7 @@ from planner.planning.breaks import ShiftLeg
 from planner.planning.model import PlanningModel, build_model, seconds_from
 from planner.planning.pipeline import WeekInputs, hotspot_value, prepare_week
 from planner.planning.plan import (
+    IdleShift,
     Plan,
     PlanRoute,
     PlanStop,
@@ -231,7 +234,9 @@ def _remaining_inputs(
     held = _held_hotspots(split, unavailable, dosage_params(config).min_gap_s)
 
     kept_shift: dict[str, list[UnitShift]] = {}
-    for r in split.kept:
+    # Idle shifts started before the cut-off were worked (on duty, paid): rest counts too.
+    worked: list[PlanRoute | IdleShift] = [*split.kept, *split.idle_spent]
+    for r in worked:
         kept_shift.setdefault(r.unit_id, []).append(as_shift(r))
     candidates = [
         c
@@ -244,7 +249,10 @@ def _remaining_inputs(
     must = [by_id[rid] for rid in dict.fromkeys(pins.values()) if rid in by_id]
     again = [by_id[r.route_id] for r in split.redo if r.route_id in by_id]
     funded = config.budget.pounds_per_week / config.budget.cost_per_officer_hour
-    left_h = max(0.0, funded - sum(r.paid_officer_hours for r in split.kept))
+    # Spent: kept routes and bought unit-shifts with no route that started before the cut-off.
+    # Idle ones starting after it are not subtracted: they can still be cancelled or re-used,
+    # so their money is the re-plan's to spend again.
+    left_h = max(0.0, funded - split.spent_officer_hours)
     hot = inputs.hotspot_demand
     selected = select_shifts(
         candidates,
@@ -675,17 +683,25 @@ def replan(
     missed = {u.visit_id for u in part.unserved}
     unserved = (*part.unserved, *(u for u in past if u.visit_id not in missed))
     res = remaining.resources
-    kept_h = sum(r.paid_officer_hours for r in split.kept)
+    # Idle shifts started before the cut-off are spent (paid); the re-planned part's own idle
+    # ones are bought but not spent, as in any plan (bought less used).
+    idle_spent_h = sum(i.paid_officer_hours for i in split.idle_spent)
     budget = {
         "pounds_per_week": config.budget.pounds_per_week,
         "cost_per_officer_hour": config.budget.cost_per_officer_hour,
         "funded_officer_hours": round(
             config.budget.pounds_per_week / config.budget.cost_per_officer_hour, 4
         ),
-        "used_officer_hours": round(sum(r.paid_officer_hours for r in routes), 4),
-        "bought_officer_hours": round(kept_h + res.used_officer_hours, 4),
+        "used_officer_hours": round(sum(r.paid_officer_hours for r in routes) + idle_spent_h, 4),
+        "bought_officer_hours": round(split.spent_officer_hours + res.used_officer_hours, 4),
     }
-    merged = dataclasses.replace(part, routes=routes, unserved=unserved, budget=budget)
+    merged = dataclasses.replace(
+        part,
+        routes=routes,
+        unserved=unserved,
+        budget=budget,
+        idle_shifts=(*split.idle_spent, *part.idle_shifts),
+    )
     extra_ids = {sid for p in extra_sites for sid in read_site_points(p).site_id}
     found = changes(previous, merged, split, cut, off, extra_ids)
     redo_n = sum(len(r.stops) for r in split.redo)

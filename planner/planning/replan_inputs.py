@@ -24,7 +24,7 @@ from planner.common import LONDON, read_text
 from planner.config import ForceConfig
 from planner.demand.resources import UnitShift
 from planner.errors import InputError
-from planner.planning.plan import Plan, PlanRoute, PlanStop
+from planner.planning.plan import IdleShift, Plan, PlanRoute, PlanStop
 
 #: Largest locks or unavailability file read.
 MAX_TABLE_BYTES = 5_000_000
@@ -223,12 +223,28 @@ class Split:
     kept: tuple[PlanRoute, ...]  # shift started before the cut-off: kept whole
     redo: tuple[PlanRoute, ...]  # shift starts at or after it: re-planned
     locked: dict[tuple[str, str], PlanStop]  # (route id, visit id) -> locked stop
+    # Bought, given no route, started before the cut-off: paid for, so spent.
+    idle_spent: tuple[IdleShift, ...] = ()
+
+    @property
+    def spent_officer_hours(self) -> float:
+        """Officer-hours already paid at the cut-off: kept routes and idle shifts started."""
+        return sum(r.paid_officer_hours for r in self.kept) + sum(
+            i.paid_officer_hours for i in self.idle_spent
+        )
 
 
 def split_plan(plan: Plan, cutoff: dt.datetime, locks: Sequence[Lock]) -> Split:
-    """``plan`` cut at ``cutoff``: routes kept whole, routes re-planned, and the locked stops."""
+    """``plan`` cut at ``cutoff``: routes kept whole, routes re-planned, the locked stops.
+
+    Also the unit-shifts ``plan`` bought but gave no route that started before the cut-off:
+    their officers were on duty and paid, so their money is spent. Those starting at or after
+    the cut-off are left out on purpose: they can still be cancelled or re-used, so their
+    money stays in the budget the re-plan spends (as before they were recorded).
+    """
     kept = tuple(r for r in plan.routes if r.shift_start < cutoff)
     redo = tuple(r for r in plan.routes if r.shift_start >= cutoff)
+    idle_spent = tuple(i for i in plan.idle_shifts if i.shift_start < cutoff)
     locked = {}
     for lock in locks:
         for r in redo:
@@ -236,13 +252,13 @@ def split_plan(plan: Plan, cutoff: dt.datetime, locks: Sequence[Lock]) -> Split:
                 for s in r.stops:
                     if s.site_id == lock.site_id:
                         locked[(r.route_id, s.visit_id)] = s
-    return Split(kept, redo, locked)
+    return Split(kept, redo, locked, idle_spent)
 
 
-def as_shift(r: PlanRoute) -> UnitShift:
-    """The unit-shift a route was planned for."""
+def as_shift(r: PlanRoute | IdleShift) -> UnitShift:
+    """The unit-shift a route (or a bought unit-shift given no route) was planned for."""
     return UnitShift(
-        shift_id=r.route_id,
+        shift_id=r.route_id if isinstance(r, PlanRoute) else r.shift_id,
         unit_id=r.unit_id,
         mode=r.mode,
         officers=r.officers,

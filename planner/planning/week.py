@@ -36,6 +36,7 @@ from planner.planning.model import (
 )
 from planner.planning.pipeline import WeekInputs, prepare_week, rebuy
 from planner.planning.plan import (
+    IdleShift,
     Plan,
     PlanRoute,
     PlanStop,
@@ -704,6 +705,30 @@ def plan_from_solution(
         unpredictability=unpredictability,
         rejected=tuple(_rejected_site(r) for r in inputs.demand.rejects),
         evaluation=control_choice(cfg, [h.site_id for h in inputs.hotspot_demand]),
+        idle_shifts=_unrouted_shifts(res.selected, routes),
+    )
+
+
+def _unrouted_shifts(
+    selected: Sequence[UnitShift], routes: Sequence[PlanRoute]
+) -> tuple[IdleShift, ...]:
+    """The bought unit-shifts given no route, in time order (``plan.json``'s ``idle_shifts``)."""
+    routed = {r.route_id for r in routes}
+    return tuple(
+        IdleShift(
+            shift_id=s.shift_id,
+            unit_id=s.unit_id,
+            mode=s.mode,
+            officers=s.officers,
+            station_id=s.station_id,
+            day=s.day,
+            shift=s.shift,
+            shift_start=s.start,
+            shift_end=s.end,
+            paid_officer_hours=s.officer_hours,
+        )
+        for s in sorted(selected, key=lambda s: (s.start, s.unit_id))
+        if s.shift_id not in routed
     )
 
 

@@ -184,3 +184,53 @@ def test_tracks_folder_and_doctype(tmp_path: Path, run_folder: tuple[Path, Path,
         "evaluate", h.DEMO_CONFIG, "--plan", plan_path, "--tracks", folder, "--out", tmp_path / "e"
     )
     assert code == 2 and "evil.gpx" in err and "DOCTYPE" in err
+
+
+def test_crimes_without_tracks_compares_crime_only(tmp_path: Path) -> None:
+    """--crimes alone: the crime comparison is written, and it says no dosage was measured."""
+    from tests.evaluate.test_crime_control import _run as crime_run
+
+    run_dir, crimes = crime_run(tmp_path)
+    out = tmp_path / "eval"
+    code, stdout, err = run(
+        "evaluate", h.DEMO_CONFIG, "--plan", run_dir / "plan.json", "--crimes", crimes, "--out", out
+    )
+    assert code == 0, err
+    assert "crime at control and treated hot-spot-days, 2026-W49" in stdout
+    assert "Dosage delivered: not measured: no GPS tracks were given (--tracks)" in stdout
+    assert "Crimes per hot-spot-month: 3.33 control (3 hot-spot-days)" in stdout
+    assert "Planned stops made" not in stdout
+    assert {p.name for p in out.iterdir()} == {
+        "evaluation.md",
+        "evaluation.html",
+        "crime_control.csv",
+        "plan.json",
+        ".planner-run",
+    }
+    md = (out / "evaluation.md").read_text(encoding="utf-8")
+    assert "no GPS tracks were given, so the dosage delivered is not measured" in md
+    assert "## Crime at hot spots: control against treated days" in md
+    assert "patrols delivered" not in md and "By unit-shift" not in md
+    page = (out / "evaluation.html").read_text(encoding="utf-8")
+    assert "dosage delivered is not measured" in page and "evaluation_map.html" not in page
+    with (out / "crime_control.csv").open(encoding="utf-8") as fh:
+        rows = {r["site_id"]: r for r in csv.DictReader(fh)}
+    assert rows["HS-A"]["crimes"] == "4"
+
+
+def test_neither_tracks_nor_crimes_is_one_clean_line(
+    tmp_path: Path, run_folder: tuple[Path, Path, Path]
+) -> None:
+    """No --tracks and no --crimes: exit 2 with one line saying what to pass; nothing written."""
+    plan_path, gpx, _ = run_folder
+    out = tmp_path / "eval"
+    code, _, err = run("evaluate", h.DEMO_CONFIG, "--plan", plan_path, "--out", out)
+    assert code == 2 and "nothing to evaluate" in err
+    assert "--tracks FILE" in err and "--crimes FILE" in err
+    assert [line for line in err.splitlines() if line.startswith("Error")] == [err.splitlines()[-1]]
+    assert not out.exists()
+    # A second path after --crimes is no track: said so, not read as one.
+    code, _, err = run(
+        "evaluate", h.DEMO_CONFIG, "--plan", plan_path, "--crimes", gpx, gpx, "--out", out
+    )
+    assert code == 2 and "follows no --tracks" in err and not out.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -13,8 +14,9 @@ from click.testing import CliRunner
 from planner.cli import cli
 from planner.common import LONDON
 from planner.config import ForceConfig, load_config
+from planner.demand.resources import UnitShift, candidate_shifts
 from planner.errors import InputError
-from planner.planning.plan import Plan, read_plan_json, write_plan_json
+from planner.planning.plan import IdleShift, Plan, read_plan_json, write_plan_json
 from planner.planning.replan import ReplanResult, replan
 from planner.planning.week import make_plan
 from planner.routing.solver import MaxIterations
@@ -253,3 +255,78 @@ def test_map_shows_what_changed(unchanged: ReplanResult) -> None:
     redacted = render_map(plan_map(unchanged.result, changes=unchanged.changes, redact=True))
     for site in restricted:
         assert site.name not in redacted
+
+
+def _idle(shift: UnitShift) -> IdleShift:
+    """``shift`` as a plan records a bought unit-shift it gave no route."""
+    return IdleShift(
+        shift_id=shift.shift_id,
+        unit_id=shift.unit_id,
+        mode=shift.mode,
+        officers=shift.officers,
+        station_id=shift.station_id,
+        day=shift.day,
+        shift=shift.shift,
+        shift_start=shift.start,
+        shift_end=shift.end,
+        paid_officer_hours=shift.officer_hours,
+    )
+
+
+def test_monday_plan_records_its_idle_unit_shifts(monday_plan: Path) -> None:
+    """plan.json's idle_shifts are exactly the bought hours no route used; absent reads as none."""
+    plan = read_plan_json(monday_plan)
+    idle_h = sum(i.paid_officer_hours for i in plan.idle_shifts)
+    bought = plan.budget["bought_officer_hours"] - plan.budget["used_officer_hours"]
+    assert idle_h == pytest.approx(bought, abs=1e-3)
+    routed = {r.route_id for r in plan.routes}
+    assert not {i.shift_id for i in plan.idle_shifts} & routed
+    doc = json.loads(monday_plan.read_text())
+    del doc["idle_shifts"]
+    assert Plan.from_dict(doc).idle_shifts == ()
+
+
+def test_idle_unit_shifts_before_the_cut_off_are_spent(
+    demo_config: ForceConfig,
+    monday_plan: Path,
+    unchanged: ReplanResult,
+    cache: Path,
+    tmp_path: Path,
+) -> None:
+    """A bought unit-shift given no route that started before the cut-off is spent.
+
+    It was paid for. One starting after the cut-off can still be cancelled, so its money stays
+    in the budget the re-plan spends.
+    """
+    old = read_plan_json(monday_plan)
+    used = {r.route_id for r in old.routes} | {i.shift_id for i in old.idle_shifts}
+    free = [c for c in candidate_shifts(demo_config) if c.shift_id not in used]
+    before = next(c for c in free if c.end <= CUT)
+    after = next(c for c in free if c.start >= CUT)
+    with_idle = dataclasses.replace(
+        old, idle_shifts=(*old.idle_shifts, _idle(before), _idle(after))
+    )
+    path = write_plan_json(with_idle, tmp_path / "plan.json")
+    got = replan(
+        demo_config,
+        previous_plan=path,
+        cutoff=CUTOFF,
+        cache_dir=cache,
+        stop=MaxIterations(ITERATIONS),
+    )
+    cost = demo_config.budget.cost_per_officer_hour
+    # The money left for the re-plan is less by the idle shift before the cut-off only.
+    left = got.result.inputs.resources.pounds_per_week
+    assert left == pytest.approx(
+        unchanged.result.inputs.resources.pounds_per_week - before.officer_hours * cost
+    )
+    plan = got.plan
+    # Spent and carried on: the next re-plan of this plan counts it again.
+    assert _idle(before) in plan.idle_shifts and _idle(after) not in plan.idle_shifts
+    routes_h = sum(r.paid_officer_hours for r in plan.routes)
+    assert plan.budget["used_officer_hours"] == pytest.approx(
+        routes_h + sum(i.paid_officer_hours for i in plan.idle_shifts if i.shift_start < CUT),
+        abs=1e-3,
+    )
+    assert plan.budget["used_officer_hours"] <= plan.budget["funded_officer_hours"] + 1e-6
+    assert read_plan_json(write_plan_json(plan, tmp_path / "again.json")) == plan
