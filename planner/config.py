@@ -421,6 +421,20 @@ class DemandConfig(_Model):
         le=1,
         description="worth of each further visit to a hot spot in a day, relative to the one before",
     )
+    hotspot_repeat_min: float = Field(
+        default=30.0,
+        ge=0,
+        le=360,
+        description="two visits to one hot spot on different days start more than this many "
+        "minutes apart in time of day (0: no rule), so patrol times cannot be learnt",
+    )
+    hotspot_repeat_worth: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="worth of a hot-spot visit at a time of day the hot spot already has on "
+        "another day, relative to a new time; 0 offers none (no repeats, more idle time)",
+    )
     hotspot_oversupply: float = Field(
         default=1.5,
         ge=1,

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     missed = 0
     header = (
         f"{'area':<16} {'deployed':>9} {'util':>6} {'base':>6} {'ratio':>6} {'rho':>6} "
-        f"{'named':>7} {'post-min':>9} {'repeats':>8} {'hs-rep':>7} {'plan s':>7} {'peak MB':>8}"
+        f"{'named':>7} {'post-min':>9} {'repeats':>8} {'hs-rep':>7} {'hs-dose':>8} {'plan s':>7} {'peak MB':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{'n/a' if rho is None else f'{rho:.2f}':>6} "
             f"{quality.named_required_served:>3}/{quality.named_required:<3} "
             f"{quality.post_minutes_uncovered:>4.0f}/{quality.post_minutes:<4.0f} "
-            f"{quality.repeats:>8} {quality.repeats_hotspots:>7} {elapsed:>7.1f} {peak_mb:>8.0f}"
+            f"{quality.repeats:>8} {quality.repeats_hotspots:>7} {quality.repeats_hotspots_dose:>8} {elapsed:>7.1f} {peak_mb:>8.0f}"
         )
         problems = []
         if quality.deployed_share < TARGETS["deployed"]:
@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             problems.append("a required named window was missed")
         if quality.repeats:
             problems.append(f"{quality.repeats} same-time repeats")
+        if quality.repeats_hotspots:
+            problems.append(f"{quality.repeats_hotspots} same-time repeats at hot spots")
         for p in problems:
             print(f"  target missed: {p}")
         missed += bool(problems)

@@ -120,7 +120,7 @@ def run_one(args: tuple[dict, float, int | None, int]) -> dict:
     from _pyvrp_peer import solve_pyvrp
 
     from planner.routing.bench_check import validate_benchmark
-    from planner.routing.problem import read_top, read_toptw
+    from planner.routing.benchmarks import read_top, read_toptw
     from planner.routing.solver import MaxIterations, MaxRuntime, solve, solve_textbook
     from planner.routing.validate import validate
 

@@ -103,7 +103,7 @@ def test_solve_command(tmp_path: Path) -> None:
     """`planner solve PROBLEM.json` solves a benchmark problem written as JSON and validates it."""
     import json
 
-    from planner.routing.problem import read_toptw
+    from planner.routing.benchmarks import read_toptw
     from tests.conftest import REPO
 
     bench = REPO.parent / "shared" / "bench" / "toptw" / "c_r_rc_100_100" / "c101.txt"

@@ -24,11 +24,19 @@ How the candidates are made
 * Which of a day's bands a hot spot's next candidate takes is steered away from the times of
   day it already has on other days (each such band's worth times ``repeat_decay`` for the
   choice only), so visits spread over the hours instead of falling at the same time each day.
-  This changes *when* a hot spot is offered visits, never *how many*. On the examples
-  (``scripts/bench_plan_quality.py``, 300 iterations, 2026-12-06) 0.8 cut same-time repeats
-  at hot spots by 12-30% (Rutland 172 to 121, the City 135 to 116, the demo 429 to 350);
-  0.5 cut them little more and cost the City's harm-dosage correlation 0.2. Units on the same
-  shift every day can only be at a hot spot in those hours, so some repeats are forced.
+  This changes *when* a hot spot is offered visits, never *how many*.
+* No two visits to a hot spot on different days start within ``[demand] hotspot_repeat_min``
+  (30) minutes of the same local time of day: the optimiser keeps that rule exactly
+  (:attr:`planner.routing.problem.Group.repeat_gap_s`, on the local clock across a clock
+  change) for every candidate that is the first at its time of day. A unit on the same
+  evening shift every day has only so many distinct times for one hot spot, though: offered
+  nothing more, the examples left much of the paid time idle (the City's utilisation 48%,
+  against 92%). So the candidates beyond a hot spot's distinct times are offered as *repeat
+  candidates*: free of the rule and worth ``[demand] hotspot_repeat_worth`` (0.5) of their
+  value, taken only when nothing worth more fills the time (0 offers none).
+  ``scripts/bench_plan_quality.py`` counts the repeats among rule-bound visits (none, by
+  construction) apart from those with a repeat candidate (the dose beyond the hot spot's
+  distinct times).
 * Candidates are chosen greedily by value, most valuable first, until each band holds
   ``oversupply`` times what the units on duty then could visit (their minutes over dwell plus a
   typical hop between hot spots), and no hot spot holds more than ``share_cap`` times its
@@ -98,6 +106,16 @@ class DosageParams:
         worth is multiplied by this for every candidate the hot spot already has on another
         day at an overlapping time of day, so visits spread over the hours (a pattern a crew,
         or an offender, could learn). It never changes how many candidates a hot spot gets.
+    repeat_gap_s
+        The hot spot's time-of-day rule for the optimiser
+        (:attr:`planner.routing.problem.Group.repeat_gap_s`): two of its visits on different
+        days start at least this far apart in time of day.
+    repeat_worth
+        Worth, relative to its value, of a *repeat* candidate: one whose band overlaps, in time
+        of day, a band the hot spot already has on another day. Repeat candidates go without
+        the time-of-day rule (``Visit.repeat_rule``), so units can give a hot spot more visits
+        than it has distinct times in their hours; worth less, they are taken only when
+        nothing better fills the time. 0: not offered at all (no repeats, more idle time).
     """
 
     dwell_s: float = 900.0
@@ -108,6 +126,8 @@ class DosageParams:
     seed: int = 0
     share_cap: float = 1.5
     repeat_decay: float = 0.8
+    repeat_gap_s: float = 31 * 60.0
+    repeat_worth: float = 0.5
 
     def hop(self, mode: str) -> float:
         """Typical hop for ``mode`` (seconds); the largest given if the mode is not listed."""
@@ -249,6 +269,8 @@ def _allocate(
     per_day: dict[tuple[int, dt.date], int] = {}
     # Per hot spot, the chosen bands' local start (minute of the day) and day.
     times: list[list[tuple[int, dt.date]]] = [[] for _ in hotspots]
+    # The same for its candidates bound by the time-of-day rule (not repeats).
+    firsts: list[list[tuple[int, dt.date]]] = [[] for _ in hotspots]
     band_min = params.min_gap_s / 60
     left: dict[tuple[int, dt.date], list[tuple[float, str, TimeWindow]]] = {}
     for value, key, i, day, band in pool:
@@ -297,7 +319,13 @@ def _allocate(
         taken_in_slot[slot(band)] = taken_in_slot.get(slot(band), 0) + 1
         per_spot[i] += 1
         per_day[(i, day)] = k + 1
-        times[i].append((minute(band), day))
+        m = minute(band)
+        repeat = any(
+            d2 != day and min(abs(m - m2), 1440 - abs(m - m2)) < band_min for m2, d2 in firsts[i]
+        )
+        times[i].append((m, day))
+        if not repeat:
+            firsts[i].append((m, day))
         h = hotspots[i]
         chosen.append(
             VisitRequirement(
@@ -308,12 +336,17 @@ def _allocate(
                 dwell_s=params.dwell_s,
                 min_gap_s=params.min_gap_s,
                 required=False,
-                prize=worth,
+                prize=worth * params.repeat_worth if repeat else worth,
                 max_per_route=1000,
+                repeat_gap_s=params.repeat_gap_s,
+                # A band across a clock change has no one local time: it goes without the rule.
+                repeat_rule=not repeat and not _across_clock_change(band),
             )
         )
         if left[(i, day)]:
             heapq.heappush(heap, (-worth * params.decay, key, i, day))
+    # With repeat_worth 0 the rule binds every visit: repeat candidates are not offered.
+    chosen = [v for v in chosen if v.repeat_rule or params.repeat_worth > 0]
     chosen.sort(key=lambda v: (v.windows[0].start, v.site_id))
     return chosen
 
@@ -322,6 +355,11 @@ def _allocate(
 #: over the straight line (about 1.3 in UK towns), so reach is judged the same way everywhere.
 WALK_SPEED_M_PER_S = 5000 / 3600
 STREET_DETOUR = 1.3
+
+
+def _across_clock_change(band: TimeWindow) -> bool:
+    """Whether the local clock changes inside ``band`` (its start and end differ in offset)."""
+    return band.start.astimezone(LONDON).utcoffset() != band.end.astimezone(LONDON).utcoffset()
 
 
 def within_walk(dx_m: float, dy_m: float, reach_s: float) -> bool:
@@ -340,6 +378,10 @@ def dosage_params(config: ForceConfig) -> DosageParams:
         decay=dem.hotspot_decay,
         oversupply=dem.hotspot_oversupply,
         seed=config.solver.seed,
+        # One minute more than the rule's minutes: starts are compared at whole minutes, so
+        # 10:00:00 and 10:30:59 are 30 minutes apart there.
+        repeat_gap_s=(dem.hotspot_repeat_min + 1) * 60 if dem.hotspot_repeat_min > 0 else 0.0,
+        repeat_worth=dem.hotspot_repeat_worth,
     )
 
 

@@ -179,6 +179,8 @@ class VisitRequirement:
     max_per_route: int = 1
     window: str = ""
     presence: str = "visit"
+    repeat_gap_s: float = 0.0
+    repeat_rule: bool = True
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,17 @@ def seconds_from(t0: dt.datetime, t: dt.datetime) -> float:
     return (t.astimezone(dt.UTC) - t0.astimezone(dt.UTC)).total_seconds()
 
 
+def _clock_offset_s(t0: dt.datetime, t: dt.datetime) -> float:
+    """Local clock minus the week's clock at ``t`` (-3600 s after the clocks go back).
+
+    +3600 after they go forward, else 0. A hot-spot candidate's band lies within an hour or so, so its start tells the offset for
+    the whole of it (a band across the change itself is off by the hour at most).
+    """
+    before = t0.astimezone(LONDON).utcoffset() or dt.timedelta(0)
+    after = t.astimezone(LONDON).utcoffset() or dt.timedelta(0)
+    return (after - before).total_seconds()
+
+
 def same_time_next_week(t: dt.datetime) -> dt.datetime:
     """The same Europe/London wall-clock time seven days later (clock changes respected)."""
     local = t.astimezone(LONDON).replace(tzinfo=None) + dt.timedelta(days=7)
@@ -227,11 +238,18 @@ def _visits_and_groups(
                 prize=req.prize,
                 required=req.required,
                 group=req.site_id,
+                repeat_rule=req.repeat_rule,
+                clock_offset_s=_clock_offset_s(t0, req.windows[0].start),
             )
         )
         groups.setdefault(
             req.site_id,
-            Group(group_id=req.site_id, min_gap_s=req.min_gap_s, max_per_route=req.max_per_route),
+            Group(
+                group_id=req.site_id,
+                min_gap_s=req.min_gap_s,
+                max_per_route=req.max_per_route,
+                repeat_gap_s=req.repeat_gap_s,
+            ),
         )
     return visits, groups, no_window
 

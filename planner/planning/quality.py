@@ -120,6 +120,7 @@ class PlanQuality:
     repeats: int
     repeats_forced: int
     repeats_hotspots: int
+    repeats_hotspots_dose: int = 0
 
     @property
     def deployed_share(self) -> float:
@@ -143,7 +144,9 @@ class PlanQuality:
                 f"required named windows served: {self.named_required_served} of {self.named_required}",
                 f"post minutes uncovered: {self.post_minutes_uncovered:.0f} of {self.post_minutes:.0f}",
                 f"same-time repeats: {self.repeats} at premises and tension sites (plus "
-                f"{self.repeats_forced} forced by their windows); {self.repeats_hotspots} at hot spots",
+                f"{self.repeats_forced} forced by their windows); {self.repeats_hotspots} at hot spots "
+                f"(plus {self.repeats_hotspots_dose} with a visit beyond the hot spot's distinct "
+                "times of day)",
             ]
         )
 
@@ -179,7 +182,10 @@ def measure(
     A repeat is *forced* when the two visits had the same windows and those were too short
     to spread (see :mod:`planner.demand.spread`), or either is held to one short window (a
     surgery, a post slot): then no plan could avoid it. Hot spots are counted apart: their
-    dosage puts several visits a day at each, so some repeats are the price of the dose.
+    dosage puts several visits a day at each, so some repeats are the price of the dose. A
+    hot-spot repeat is counted as of the dose when either visit was offered as a repeat
+    candidate (``repeat_rule`` false, :mod:`planner.demand.dosage`: the hot spot already had a
+    candidate at that time of day on another day); the others break the time-of-day rule.
     """
     on_site = travel = brk = 0.0
     for r in plan.routes:
@@ -200,8 +206,11 @@ def measure(
     post_total = post_missed = 0.0
     windows_of: dict[str, tuple[object, ...]] = {}
     short: set[str] = set()
+    dose: set[str] = set()
     for req in requirements:
         vid = str(getattr(req, "visit_id", ""))
+        if not getattr(req, "repeat_rule", True):
+            dose.add(vid)
         wins = tuple(getattr(req, "windows", ()))
         windows_of[vid] = wins
         dwell_s = float(getattr(req, "dwell_s", 0.0))
@@ -221,8 +230,10 @@ def measure(
 
     premises = {k: v for k, v in starts.items() if k not in hotspot_harm}
     free, forced_n = _repeats(premises, forced, repeat_min)
-    hot_free, _ = _repeats(
-        {k: v for k, v in starts.items() if k in hotspot_harm}, lambda a, b: False, repeat_min
+    hot_free, hot_dose = _repeats(
+        {k: v for k, v in starts.items() if k in hotspot_harm},
+        lambda a, b: a in dose or b in dose,
+        repeat_min,
     )
     working = paid - brk
     return PlanQuality(
@@ -242,4 +253,5 @@ def measure(
         repeats=free,
         repeats_forced=forced_n,
         repeats_hotspots=hot_free,
+        repeats_hotspots_dose=hot_dose,
     )

@@ -14,7 +14,10 @@ candidates), and checks the rules each stop must keep:
   windows, and a stop in a named window carries that window's name;
 * **posts**: a post slot is held from the slot's start to its end exactly, so a post's slots
   made, plus the ones reported uncovered, account for the whole post;
-* **gaps**: two visits to one site start at least the smaller of their minimum gaps apart.
+* **gaps**: two visits to one site start at least the smaller of their minimum gaps apart;
+* **time of day**: two visits to one site on different days that are both bound by its
+  time-of-day rule (``repeat_rule``, ``repeat_gap_s``: hot-spot candidates) start at least
+  ``repeat_gap_s`` apart in local time of day (a day or more apart on the wall clock).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import datetime as dt
 import itertools
 from collections.abc import Sequence
 
+from planner.common import LONDON
 from planner.config import DRIVE_PAST_MAX_DWELL_MIN
 from planner.demand.weekly import VisitRequirement
 from planner.errors import InvalidPlanError
@@ -106,6 +110,7 @@ def rule_errors(
         for r in asked
         if r.visit_id not in made and r.visit_id not in unserved
     )
+    errs.extend(_time_of_day_errors(plan, reqs))
     for site, got in starts.items():
         got.sort()
         for (t0, gap0, v0), (t1, gap1, v1) in itertools.pairwise(got):
@@ -114,6 +119,29 @@ def rule_errors(
                 errs.append(
                     f"site {site!r}: {v0} and {v1} start {(t1 - t0).total_seconds() / 60:.0f} "
                     f"min apart, less than the {need / 60:g} min gap"
+                )
+    return errs
+
+
+def _time_of_day_errors(plan: Plan, reqs: dict[str, VisitRequirement]) -> list[str]:
+    """Pairs of rule-bound visits to one site on different days at the same local time."""
+    bound: dict[str, list[tuple[dt.datetime, float, str]]] = {}
+    for stop in plan.stops:
+        req = reqs.get(stop.visit_id)
+        if req is not None and req.repeat_rule and req.repeat_gap_s > 0:
+            local = stop.start.astimezone(LONDON)
+            bound.setdefault(req.site_id, []).append((local, req.repeat_gap_s, stop.visit_id))
+    errs = []
+    for site, got in bound.items():
+        for (a, gap, va), (b, _, vb) in itertools.combinations(sorted(got), 2):
+            # On the wall clock: a day or more apart (rounded), and how far off a whole day.
+            delta = (b.replace(tzinfo=None) - a.replace(tzinfo=None)).total_seconds()
+            days = round(delta / 86_400)
+            off = abs(delta - days * 86_400)
+            if days >= 1 and off < gap - TOL_S:
+                errs.append(
+                    f"site {site!r}: {va} and {vb} start {off / 60:.0f} min apart in time of day "
+                    f"on different days, less than {gap / 60:g}"
                 )
     return errs
 

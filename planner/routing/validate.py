@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from planner.errors import InvalidPlanError
-from planner.routing.problem import RoutingProblem, Vehicle, Visit
+from planner.routing.problem import DAY_S, RoutingProblem, Vehicle, Visit
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +212,25 @@ class _Check:
                         f"group {gid!r}: visits {a!r} and {b!r} start {s2 - s1:.3f} s apart, "
                         f"less than the minimum gap {g.min_gap_s} s"
                     )
+            if g.repeat_gap_s > 0:
+                # On the local clock: the week's clock plus each visit's clock offset.
+                bound = [
+                    (s + self.visits[v].clock_offset_s, v)
+                    for s, v in lst
+                    if self.visits[v].repeat_rule
+                ]
+                self._time_of_day(gid, g.repeat_gap_s, bound)
+
+    def _time_of_day(self, gid: str, repeat_gap_s: float, lst: list[tuple[float, str]]) -> None:
+        """Starts (of visits bound by the rule) days apart differ by the group's repeat gap in time of day."""
+        for (s1, a), (s2, b) in itertools.combinations(lst, 2):
+            days = round((s2 - s1) / DAY_S)
+            off = abs(s2 - s1 - days * DAY_S)
+            if days >= 1 and off < repeat_gap_s - _tol(s2):
+                self.errs.append(
+                    f"group {gid!r}: visits {a!r} and {b!r} start {off:.3f} s apart in time of "
+                    f"day on different days, less than the repeat gap {repeat_gap_s} s"
+                )
 
     def totals(self, solution: Any) -> float:
         """The reported unserved list and total prize; returns the served visits' prize."""

@@ -19,6 +19,7 @@ from planner.demand.dosage import (
 )
 from planner.demand.profiles import DEFAULT_PROFILES, FLAT
 from planner.demand.resources import UnitShift
+from planner.demand.weekly import VisitRequirement
 from planner.demand.windows import local
 
 MONDAY = dt.date(2026, 11, 30)
@@ -179,3 +180,42 @@ def test_visits_spread_over_the_hours_not_the_count() -> None:
     spread_n, spread_hours = hours(0.5)
     assert same_n == spread_n
     assert len(spread_hours) > len(same_hours)
+
+
+def test_repeat_candidates_are_marked_and_worth_less() -> None:
+    """A hot spot's candidates at a time of day it already has on another day are repeats.
+
+    One hot spot, the same 8-hour shift every day of a week: more candidates than the 8 or
+    so distinct hours the shift holds. The first at each time of day are bound by the
+    time-of-day rule and keep their full worth; the rest carry ``repeat_rule`` false and
+    ``repeat_worth`` times the worth, and no two bound candidates on different days share
+    an hour band.
+    """
+    spots = [HotspotDemand("HS-0", base_prize=1.0, profile=FLAT)]
+    shifts = [shift(MONDAY + dt.timedelta(days=d), 14, 8) for d in range(7)]
+    params = DosageParams(seed=5, repeat_worth=0.5)
+    got = hotspot_candidates(spots, shifts, lambda i, s: True, params=params)
+    bound = [v for v in got if v.repeat_rule]
+    repeats = [v for v in got if not v.repeat_rule]
+    assert bound and repeats
+    assert all(v.repeat_gap_s == params.repeat_gap_s for v in got)
+
+    def minute(v: VisitRequirement) -> int:
+        t = v.windows[0].start.astimezone(LONDON)
+        return t.hour * 60 + t.minute
+
+    for a, b in [(a, b) for a in bound for b in bound if a.visit_id < b.visit_id]:
+        if a.windows[0].start.date() != b.windows[0].start.date():
+            assert abs(minute(a) - minute(b)) >= params.min_gap_s / 60
+    # Same profile and day-decay position: a repeat is worth repeat_worth of a bound one.
+    assert max(v.prize for v in repeats) <= 0.5 * max(v.prize for v in bound) + 1e-9
+
+
+def test_repeat_worth_zero_offers_no_repeats() -> None:
+    """``repeat_worth`` 0 leaves only rule-bound candidates (the force asks for no repeats)."""
+    spots = [HotspotDemand("HS-0", base_prize=1.0, profile=FLAT)]
+    shifts = [shift(MONDAY + dt.timedelta(days=d), 14, 8) for d in range(7)]
+    got = hotspot_candidates(
+        spots, shifts, lambda i, s: True, params=DosageParams(seed=5, repeat_worth=0.0)
+    )
+    assert got and all(v.repeat_rule for v in got)

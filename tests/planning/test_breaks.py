@@ -95,7 +95,6 @@ def test_relief_shift_keeps_its_break_clear_of_the_relieved_visit() -> None:
     assert any(b.start_s < 12 * h + 600 and b.end_s > 11 * h - 600 for b in drawn)
 
 
-
 def test_break_keeps_most_of_a_post_no_slot_keeps_whole() -> None:
     """When no break slot keeps every hour of a post, the one keeping the most hours wins.
 
@@ -120,6 +119,7 @@ def test_break_keeps_most_of_a_post_no_slot_keeps_whole() -> None:
             travel_time_s={"car": mat},
         )
         assert breaks["CAR-1 Mon early"].start_s in (10 * h, 10.25 * h), seed
+
 
 def test_break_placement_is_deterministic_inside_bounds_and_on_grid() -> None:
     cfg = BreakConfig()

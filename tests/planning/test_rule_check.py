@@ -123,3 +123,39 @@ def test_gap_between_visits_to_one_site(demo_plan: PlanResult) -> None:
     ]
     errs = check(demo_plan, dataclasses.replace(plan, routes=tuple(routes)))
     assert any(f"site {site!r}" in e and "min gap" in e for e in errs), errs
+
+
+def test_same_time_of_day_on_another_day(demo_plan: PlanResult) -> None:
+    """Two rule-bound hot-spot visits moved to the same local time a day apart are caught.
+
+    The rule is checked on the plan alone: the later visit is moved to exactly one day (and
+    ten minutes) after the earlier one, keeping its dwell; the check names the hot spot.
+    """
+    _, offered = asked_offered(demo_plan)
+    bound = {r.visit_id for r in offered if r.repeat_rule and r.repeat_gap_s > 0}
+    plan = demo_plan.plan
+    by_site: dict[str, list[PlanStop]] = {}
+    for s in sorted(plan.stops, key=lambda s: s.start):
+        if s.visit_id in bound:
+            by_site.setdefault(s.site_id, []).append(s)
+    site, stops = next(
+        (k, v) for k, v in by_site.items() if any(b.start.date() != v[0].start.date() for b in v)
+    )
+    a = stops[0]
+    b = next(s for s in stops if s.start.date() != a.start.date())
+    days = round((b.start - a.start).total_seconds() / 86_400) or 1
+    shift = a.start + dt.timedelta(days=days, minutes=10) - b.start
+    routes = [
+        dataclasses.replace(
+            r,
+            stops=tuple(
+                dataclasses.replace(s, start=s.start + shift, departure=s.departure + shift)
+                if s is b
+                else s
+                for s in r.stops
+            ),
+        )
+        for r in plan.routes
+    ]
+    errs = check(demo_plan, dataclasses.replace(plan, routes=tuple(routes)))
+    assert any(f"site {site!r}" in e and "time of day" in e for e in errs), errs

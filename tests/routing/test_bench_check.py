@@ -9,7 +9,7 @@ import pytest
 
 from planner.errors import InputError
 from planner.routing.bench_check import family_of, travel_times, validate_benchmark
-from planner.routing.problem import read_top, read_toptw
+from planner.routing.benchmarks import read_top, read_toptw
 from planner.routing.solver import MaxIterations, Route, Solution, Stop, solve
 from planner.routing.validate import validate
 

@@ -11,15 +11,13 @@ import numpy as np
 import pytest
 
 from planner.errors import InputError
+from planner.routing.benchmarks import read_top, read_toptw, toptw_decimals
 from planner.routing.problem import (
     SCHEMA,
     Group,
     RoutingProblem,
     Vehicle,
     Visit,
-    read_top,
-    read_toptw,
-    toptw_decimals,
 )
 from planner.routing.solver import Route, Solution, Stop
 

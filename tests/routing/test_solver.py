@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.errors import InfeasibleError, InputError
-from planner.routing.problem import Group, RoutingProblem, Vehicle, Visit, read_toptw
+from planner.routing.benchmarks import read_toptw
+from planner.routing.problem import Group, RoutingProblem, Vehicle, Visit
 from planner.routing.solver import (
     PRIZE_SCALE,
     TIME_SCALE,

@@ -16,14 +16,17 @@ import numpy as np
 
 from planner.routing.problem import RoutingProblem
 from planner.routing.solver.kernels import allowed_kernel
-from planner.routing.solver.scaling import INF_T, UNREACH, to_solver_int
+from planner.routing.solver.scaling import INF_T, TIME_SCALE, UNREACH, to_solver_int
 
 
 class Kern(NamedTuple):
     """The instance arrays every numba kernel reads, passed as one argument.
 
     ``gof`` is the group of each visit (-1 if none), ``ggap``/``gmax`` the min gap and max
-    visits per route of each group, ``gptr``/``gmem`` the CSR lists of each group's members.
+    visits per route of each group, ``grep`` its time-of-day gap (0: none; see
+    :attr:`~planner.routing.problem.Group.repeat_gap_s`), binding the visits whose ``vrep`` is
+    true, comparing starts plus ``voff`` (local clock offsets), ``gptr``/``gmem`` the CSR lists
+    of each group's members.
     """
 
     loc: np.ndarray
@@ -44,6 +47,9 @@ class Kern(NamedTuple):
     gmax: np.ndarray
     gptr: np.ndarray
     gmem: np.ndarray
+    grep: np.ndarray
+    vrep: np.ndarray
+    voff: np.ndarray
 
 
 @dataclass
@@ -76,6 +82,9 @@ class Instance:
     group_members: list[np.ndarray]
     gptr: np.ndarray  # CSR of group_members: members of g are gmem[gptr[g]:gptr[g + 1]]
     gmem: np.ndarray
+    group_repeat: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    repeat_rule: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
+    clock_offset: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     allowed: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.bool_))
 
     @functools.cached_property
@@ -84,7 +93,8 @@ class Instance:
         return Kern(
             self.loc, self.svc, self.wo, self.wc, self.nw, self.T, self.vmode, self.vs, self.ve,
             self.vearly, self.vlate, self.vmaxdur, self.vred,
-            self.group_of, self.group_gap, self.group_max, self.gptr, self.gmem,
+            self.group_of, self.group_gap, self.group_max, self.gptr, self.gmem, self.group_repeat,
+            self.repeat_rule, self.clock_offset,
         )  # fmt: skip
 
 
@@ -146,6 +156,14 @@ def integerise(problem: RoutingProblem) -> Instance:
             np.array([g.min_gap_s for g in problem.groups], dtype=float), "time_up"
         ).reshape(-1),
         group_max=np.array([g.max_per_route for g in problem.groups], dtype=np.int64),
+        repeat_rule=np.array([v.repeat_rule for v in problem.visits], dtype=np.bool_),
+        # Whole seconds (clock changes are whole hours): exact in solver units either way.
+        clock_offset=np.array(
+            [round(v.clock_offset_s) * TIME_SCALE for v in problem.visits], dtype=np.int64
+        ),
+        group_repeat=to_solver_int(
+            np.array([g.repeat_gap_s for g in problem.groups], dtype=float), "time_up"
+        ).reshape(-1),
         group_members=members,
         gptr=np.concatenate(([0], np.cumsum([len(x) for x in members]))).astype(np.int64),
         gmem=np.concatenate([*members, np.zeros(0, dtype=np.int64)]).astype(np.int64),

@@ -4,7 +4,10 @@
 Every kernel works on solver integers (:mod:`.scaling`).  Windows are exact (a visit waits
 into its next window), and so are the group rules: a grouped visit starts at least its group's
 gap after the previous same-group visit of its own route, and keeps out of the open interval
-``(s - gap, s + gap)`` around every same-group start ``s`` on another route.
+``(s - gap, s + gap)`` around every same-group start ``s`` on another route and, where the
+group has a time-of-day gap ``rg``, of ``(s + k DAY - rg, s + k DAY + rg)`` for every whole
+number of days ``k != 0`` (visits do not come at the same time of day on another day; between
+members bound by that rule, ``K.vrep``).
 
 Arguments shared by the kernels: ``K`` (the instance arrays, :class:`.instance.Kern`),
 ``route_of`` and ``gstart`` (route and start of every visit in the current plan) and ``r`` (the
@@ -19,7 +22,10 @@ from typing import Any
 import numba
 import numpy as np
 
-from planner.routing.solver.scaling import INF_T, UNREACH
+from planner.routing.solver.scaling import INF_T, TIME_SCALE, UNREACH
+
+#: One day in solver time units (the period of a group's time-of-day gap).
+DAY_T = np.int64(86_400 * TIME_SCALE)
 
 
 @numba.njit(cache=True)
@@ -41,19 +47,38 @@ def _last_start(u: int, b: int, wo: np.ndarray, wc: np.ndarray, nw: np.ndarray) 
 
 
 @numba.njit(cache=True)
+def _near_day(delta, rg):  # pragma: no cover - compiled
+    """Whole days ``k >= 1`` (signed) with ``|delta - k DAY_T| < rg``, or 0 if none."""
+    if rg <= 0:
+        return 0
+    k = (delta + DAY_T // 2) // DAY_T
+    if k == 0:
+        return 0
+    off = delta - k * DAY_T
+    if -rg < off and off < rg:
+        return k
+    return 0
+
+
+@numba.njit(cache=True)
 def _first_start_g(u, t, r, K, route_of, gstart):  # pragma: no cover - compiled
     """Earliest start >= ``t`` in ``u``'s effective windows on route ``r``, or INF_T.
 
     The effective windows keep clear, by the group's min gap, of the start of every same-group
-    visit served on a route other than ``r``: each such start ``s`` forbids the open interval ``(s - gap, s + gap)``: the windows with
-    those intervals cut out are the visit's effective windows on route ``r``.
+    visit served on a route other than ``r``: each such start ``s`` forbids the open interval
+    ``(s - gap, s + gap)``; with a time-of-day gap ``rg`` (``K.grep``) it also forbids
+    ``(s + k DAY - rg, s + k DAY + rg)`` for every whole number of days ``k != 0``.  The windows
+    with those intervals cut out are the visit's effective windows on route ``r``.
     """
     wo, wc, nw, gof, ggap, gptr, gmem = K.wo, K.wc, K.nw, K.gof, K.ggap, K.gptr, K.gmem
     st = _first_start(u, t, wo, wc, nw)
     g = gof[u]
-    if g < 0 or ggap[g] <= 0:
+    if g < 0:
         return st
     gap = ggap[g]
+    rg = K.grep[g] if K.vrep[u] else 0
+    if gap <= 0 and rg <= 0:
+        return st
     moved = True
     while moved and st < INF_T:
         moved = False
@@ -66,8 +91,15 @@ def _first_start_g(u, t, r, K, route_of, gstart):  # pragma: no cover - compiled
             if sw - gap < st and st < sw + gap:
                 st = _first_start(u, sw + gap, wo, wc, nw)
                 moved = True
-                if st >= INF_T:
-                    break
+            elif K.vrep[w]:
+                # Compared on the local clock (``voff``: a clock change inside the week).
+                shift = K.voff[w] - K.voff[u]
+                k = _near_day(st - sw - shift, rg)
+                if k != 0:
+                    st = _first_start(u, sw + shift + k * DAY_T + rg, wo, wc, nw)
+                    moved = True
+            if st >= INF_T:
+                break
     return st
 
 
@@ -77,9 +109,12 @@ def _last_start_g(u, b, r, K, route_of, gstart):  # pragma: no cover - compiled
     wo, wc, nw, gof, ggap, gptr, gmem = K.wo, K.wc, K.nw, K.gof, K.ggap, K.gptr, K.gmem
     st = _last_start(u, b, wo, wc, nw)
     g = gof[u]
-    if g < 0 or ggap[g] <= 0:
+    if g < 0:
         return st
     gap = ggap[g]
+    rg = K.grep[g] if K.vrep[u] else 0
+    if gap <= 0 and rg <= 0:
+        return st
     moved = True
     while moved and st > -INF_T:
         moved = False
@@ -92,8 +127,14 @@ def _last_start_g(u, b, r, K, route_of, gstart):  # pragma: no cover - compiled
             if sw - gap < st and st < sw + gap:
                 st = _last_start(u, sw - gap, wo, wc, nw)
                 moved = True
-                if st <= -INF_T:
-                    break
+            elif K.vrep[w]:
+                shift = K.voff[w] - K.voff[u]
+                k = _near_day(st - sw - shift, rg)
+                if k != 0:
+                    st = _last_start(u, sw + shift + k * DAY_T - rg, wo, wc, nw)
+                    moved = True
+            if st <= -INF_T:
+                break
     return st
 
 
@@ -168,7 +209,7 @@ def eval_route(nodes, k, v, K, starts, route_of, gstart):  # pragma: no cover - 
     for i in range(k):
         g = gof[nodes[i]]
         if g >= 0:
-            nextra += gptr[g + 1] - gptr[g]
+            nextra += (4 if K.grep[g] > 0 else 1) * (gptr[g + 1] - gptr[g])
     cands = np.empty(k * wo.shape[1] + nextra + 2, dtype=np.int64)
     prefix = 0
     pl = vs[v]
@@ -187,6 +228,15 @@ def eval_route(nodes, k, v, K, starts, route_of, gstart):  # pragma: no cover - 
                 if w2 != u and route_of[w2] >= 0 and route_of[w2] != v:
                     cands[ncand] = gstart[w2] - ggap[g] - prefix
                     ncand += 1
+                    rg = K.grep[g]
+                    if rg > 0 and K.vrep[u] and K.vrep[w2]:
+                        # The time-of-day intervals the days around this start fall into.
+                        sw = gstart[w2] + K.voff[w2] - K.voff[u]
+                        k0 = (d0 + prefix - sw + DAY_T // 2) // DAY_T
+                        for kk in range(k0 - 1, k0 + 2):
+                            if kk != 0:
+                                cands[ncand] = sw + kk * DAY_T - rg - prefix
+                                ncand += 1
         pl = loc[u]
         ps = svc[u]
     prefix += ps + T[m, pl, ve[v]]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from planner.routing.solver.instance import Instance
-from planner.routing.solver.kernels import eval_route, route_arrays
+from planner.routing.solver.kernels import DAY_T, eval_route, route_arrays
 from planner.routing.solver.scaling import INF_T
 
 log = logging.getLogger(__name__)
@@ -153,6 +153,12 @@ class State:
         same = g[1:] == g[:-1]
         if np.any(same & (s[1:] - s[:-1] < i.group_gap[g[1:]])):
             return False
+        if len(i.group_repeat) and i.group_repeat.any():
+            bound = i.repeat_rule[u[o]]
+            for gi in np.unique(g[i.group_repeat[g] > 0]).tolist():
+                local = s + i.clock_offset[u[o]]
+                if not _clear_of_days(local[(g == gi) & bound], int(i.group_repeat[gi])):
+                    return False
         pair = g * i.nv + rr
         _, cnt = np.unique(pair, return_counts=True)
         gpair = np.unique(pair) // i.nv
@@ -172,6 +178,11 @@ class State:
             others = on[on != u]
             if len(others) and np.any(np.abs(self.start[others] - self.start[u]) < i.group_gap[g]):
                 return False
+            if len(i.group_repeat) and i.group_repeat[g] > 0 and i.repeat_rule[u]:
+                bound = on[i.repeat_rule[on]]
+                local = self.start[bound] + i.clock_offset[bound]
+                if not _clear_of_days(local, int(i.group_repeat[g])):
+                    return False
         return True
 
     def budget_ok(self) -> bool:
@@ -255,3 +266,12 @@ class State:
                     ),
                 )
                 self.set_route(r, [])
+
+
+def _clear_of_days(starts: np.ndarray, repeat: int) -> bool:
+    """No two ``starts`` (local clock, solver units) days apart fall within ``repeat`` in time of day."""
+    s = np.sort(starts.astype(np.int64))
+    d = s[None, :] - s[:, None]
+    k = (d + DAY_T // 2) // DAY_T
+    off = np.abs(d - k * DAY_T)
+    return not bool(np.any((k >= 1) & (off < repeat)))
