@@ -119,8 +119,9 @@ def seconds_from(t0: dt.datetime, t: dt.datetime) -> float:
 def _clock_offset_s(t0: dt.datetime, t: dt.datetime) -> float:
     """Local clock minus the week's clock at ``t`` (-3600 s after the clocks go back).
 
-    +3600 after they go forward, else 0. A hot-spot candidate's band lies within an hour or so, so its start tells the offset for
-    the whole of it (a band across the change itself is off by the hour at most).
+    +3600 after they go forward, else 0. A hot-spot candidate's band lies within an hour or
+    so, so its start tells the offset for the whole of it (a band across the change itself
+    goes without the time-of-day rule, :mod:`planner.demand.dosage`).
     """
     before = t0.astimezone(LONDON).utcoffset() or dt.timedelta(0)
     after = t.astimezone(LONDON).utcoffset() or dt.timedelta(0)

@@ -222,8 +222,8 @@ class _Check:
                 self._time_of_day(gid, g.repeat_gap_s, bound)
 
     def _time_of_day(self, gid: str, repeat_gap_s: float, lst: list[tuple[float, str]]) -> None:
-        """Starts (of visits bound by the rule) days apart differ by the group's repeat gap in time of day."""
-        for (s1, a), (s2, b) in itertools.combinations(lst, 2):
+        """Starts (of visits bound by the rule) days apart are the repeat gap apart in time of day."""
+        for (s1, a), (s2, b) in itertools.combinations(sorted(lst), 2):
             days = round((s2 - s1) / DAY_S)
             off = abs(s2 - s1 - days * DAY_S)
             if days >= 1 and off < repeat_gap_s - _tol(s2):
