@@ -243,7 +243,7 @@ def _visits_and_groups(
                 clock_offset_s=_clock_offset_s(t0, req.windows[0].start),
             )
         )
-        groups.setdefault(
+        group = groups.setdefault(
             req.site_id,
             Group(
                 group_id=req.site_id,
@@ -252,6 +252,10 @@ def _visits_and_groups(
                 repeat_gap_s=req.repeat_gap_s,
             ),
         )
+        # A site's requirements may differ (a re-plan's held visits carry no time-of-day
+        # rule): the group keeps the widest, which binds only the visits with the rule.
+        if req.repeat_gap_s > group.repeat_gap_s:
+            groups[req.site_id] = dataclasses.replace(group, repeat_gap_s=req.repeat_gap_s)
     return visits, groups, no_window
 
 

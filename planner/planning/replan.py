@@ -167,6 +167,7 @@ def _pin(req: VisitRequirement | None, stop: PlanStop, hot_gap_s: float) -> Visi
         max_per_route=1000,
         window=stop.window,
         presence=stop.presence,
+        repeat_rule=False,  # a lock keeps its time, whatever the time-of-day rule says
     )
 
 
@@ -303,6 +304,9 @@ def _held_hotspots(
                     required=False,
                     prize=s.prize,
                     max_per_route=1000,
+                    # Free of the time-of-day rule: it stands for an earlier visit that may
+                    # itself have been a repeat candidate, and is offered to stay where it was.
+                    repeat_rule=False,
                 )
             )
     return out
