@@ -18,9 +18,14 @@ against PyVRP.
     python scripts/bench_solver.py --quick         # 3 instances per set
     python scripts/bench_solver.py --sets p1,c1,pr --time-limit 5 --workers 2
     python scripts/bench_solver.py --quick --iterations 500   # ours reproducible, on iterations
+    python scripts/bench_solver.py --quick --ablation --workers 1   # ours with each part off
 
 Ours stops at the time limit (``MaxRuntime``) unless ``--iterations`` is given (then
 ``MaxIterations``: the same scores on any machine).
+
+``--ablation`` runs only ours, once per variant of :data:`ABLATION` (the full search, then
+each part switched off in turn by its ``SolveParams`` switch) on the same instances with the
+same limit, and prints the mean gap and mean iterations of each variant per set.
 """
 
 from __future__ import annotations
@@ -51,6 +56,15 @@ SOLVERS = ("ours", "pyvrp", "textbook")
 TARGET_FIX = {"p2.3.h": 165.0}
 # PyVRP integer time units per unit, exact for each family's convention (TOP: conservative).
 PYVRP_SCALE = {"top": 10_000.0, "solomon": 10.0, "cordeau": 100.0}
+# --ablation: ours with each part of the search switched off in turn (SolveParams fields).
+ABLATION: dict[str, dict[str, Any]] = {
+    "full": {},
+    "no-compiled-ls": {"local_search": False},
+    "no-ortools-descent": {"ortools_descent": False},
+    "no-swap-in": {"ls_swap": False},
+    "python-recreate": {"compiled_recreate": False},
+    "ortools-every-it": {"descent_every": 1},
+}
 
 
 def toptw_set(instance: str) -> str:
@@ -153,6 +167,50 @@ def run_one(args: tuple[dict, float, int | None, int]) -> dict:
     return res
 
 
+def run_ablation(args: tuple[dict, float, int | None, int]) -> dict:
+    """Solve one instance with ours once per :data:`ABLATION` variant; validate both ways."""
+    item, tl, iterations, seed = args
+    from planner.routing.bench_check import validate_benchmark
+    from planner.routing.benchmarks import read_top, read_toptw
+    from planner.routing.solver import MaxIterations, MaxRuntime, SolveParams, solve
+    from planner.routing.validate import validate
+
+    fam = item["family"]
+    prob = read_top(item["file"]) if fam == "top" else read_toptw(item["file"], item["m"])
+    res = dict(item)
+    for label, kw in ABLATION.items():
+        stop = MaxRuntime(tl) if iterations is None else MaxIterations(iterations)
+        sol = solve(prob, stop=stop, seed=seed, params=SolveParams(**kw))
+        bench = validate_benchmark(item["file"], fam, item["m"], sol)
+        valid = validate(prob, sol).ok and bench.ok
+        res[label] = {
+            "score": bench.total_prize if valid else 0.0,
+            "valid": valid,
+            "iterations": sol.iterations,
+        }
+    return res
+
+
+def ablation_table(results: list[dict]) -> list[str]:
+    """Per set (and over all): mean gap, mean iterations and invalid plans of each variant."""
+    head = f"{'set':>4} {'n':>4} | " + " | ".join(f"{v:>22}" for v in ABLATION)
+    rows = [head, f"{'':>9} | " + " | ".join(f"{'gap   iters  invalid':>22}" for _ in ABLATION)]
+    rows.append("-" * len(head))
+    groups = [(s, [r for r in results if r["set"] == s]) for s in ALL_SETS]
+    groups.append(("all", results))
+    for s, rs in groups:
+        if not rs:
+            continue
+        cells = []
+        for v in ABLATION:
+            g = 100 * statistics.mean(gap(r["bks"], r[v]["score"]) for r in rs)
+            it = statistics.mean(r[v]["iterations"] for r in rs)
+            bad = sum(not r[v]["valid"] for r in rs)
+            cells.append(f"{g:>6.2f}% {it:>8.0f} {bad:>6}")
+        rows.append(f"{s:>4} {len(rs):>4} | " + " | ".join(f"{c:>22}" for c in cells))
+    return rows
+
+
 def gap(bks: float, score: float) -> float:
     """``(bks - score) / bks``; 0 when the best-known score is 0."""
     return 0.0 if bks == 0 else (bks - score) / bks
@@ -210,9 +268,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="instances solved in parallel")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="3 instances per set")
+    ap.add_argument("--instances", help="comma list of instance names (e.g. pr10-m4,c103-m4)")
     ap.add_argument("--json", type=Path, help="also write per-instance results here")
+    ap.add_argument("--ablation", action="store_true", help="ours only, with each part off in turn")
     a = ap.parse_args()
-    require_pyvrp()
+    if not a.ablation:
+        require_pyvrp()
     sets = [s.strip() for s in a.sets.split(",") if s.strip()]
     bad = [s for s in sets if s not in ALL_SETS]
     if bad:
@@ -221,6 +282,12 @@ def main() -> None:
     items.sort(key=lambda it: sets.index(it["set"]))  # run sets in the order asked
     if a.quick:
         items = quick_subset(items)
+    if a.instances:
+        names = a.instances.split(",")
+        items = [it for it in items if it["name"] in names]
+        missing = sorted(set(names) - {it["name"] for it in items})
+        if missing:
+            sys.exit(f"unknown instances {missing} in sets {sets}")
     print(
         f"{len(items)} instances, time limit {a.time_limit:g} s per instance per solver, "
         f"{a.workers} workers (single-threaded solves), {os.cpu_count()} cores",
@@ -231,12 +298,24 @@ def main() -> None:
     ctx = mp.get_context("spawn")
     with ctx.Pool(a.workers) as pool:
         jobs = [(it, a.time_limit, a.iterations, a.seed) for it in items]
-        for r in pool.imap_unordered(run_one, jobs):
+        for r in pool.imap_unordered(run_ablation if a.ablation else run_one, jobs):
             results.append(r)
+            if a.ablation:
+                scores = "  ".join(f"{v} {r[v]['score']:g}" for v in ABLATION)
+                print(f"  {r['name']:>12} bks {r['bks']:>6g}  {scores}", flush=True)
+                continue
             print(_line(r), flush=True)
             for label in SOLVERS:
                 for err in r[label]["errors"]:
                     print(f"      {label}: {err}", flush=True)
+    if a.ablation:
+        print(
+            f"\nablation, time limit {a.time_limit:g} s/instance/variant; gap = (bks - score) / bks"
+        )
+        print("\n".join(ablation_table(results)))
+        if a.json:
+            a.json.write_text(json.dumps(results, indent=1))
+        return
     print(
         f"\ntime limit {a.time_limit:g} s/instance/solver, {a.workers} workers, "
         f"{os.cpu_count()} cores, wall {time.perf_counter() - t0:.0f} s; "

@@ -1,13 +1,15 @@
-"""The search: a deterministic iterated local search around OR-Tools (:func:`solve`).
+"""The search: a deterministic iterated local search polished by OR-Tools (:func:`solve`).
 
 1. Greedy ratio insertion (``prize**2 / time shift``) builds a first plan, or ``previous``
-   seeds it, and OR-Tools polishes it.
+   seeds it, OR-Tools polishes it and the compiled descent (:mod:`.local_search`) follows.
 2. Each iteration ruins the current plan (:func:`.operators.ruin`), recreates it with noisy
-   ratio insertion, the removed visits last, then hands the routes to OR-Tools
+   ratio insertion, the removed visits last, and runs the compiled descent (2-opt, or-opt,
+   relocate, swap, insertion, swap-in; a few milliseconds).  Every
+   ``SolveParams.descent_every``-th iteration also hands the routes to OR-Tools
    (``ReadAssignmentFromRoutes`` + ``SolveFromAssignmentWithParameters``, greedy descent with
-   relocate/exchange/cross/2-opt/or-opt and make-active/swap-active operators) to shorten
-   routes and swap visits in and out, then re-inserts into the freed time.  Large instances
-   give OR-Tools sub-problems (:mod:`.subproblem`).
+   relocate/exchange/cross/2-opt/or-opt and make-active/swap-active operators; a hundred
+   times dearer) to shorten routes and swap visits in and out, then re-inserts into the freed
+   time.  Large instances give OR-Tools sub-problems (:mod:`.subproblem`).
 3. Acceptance is simulated annealing on the prize (:mod:`.acceptance`), cooling linearly to
    zero as the stopping criterion's :meth:`~.stop.StoppingCriterion.fraction` goes to 1.
 
@@ -19,9 +21,10 @@ With :class:`.stop.MaxRuntime` the search ends when the clock says so (status
 ``"time_capped"``) and OR-Tools' calls get what is left of the time, so the plan may differ
 between runs.  The clock starts after a once-per-process warm-up (:func:`_warm_up`), so
 numba's compilation is not charged to the first solve.  The limit is a hard stop: greedy
-insertion (the first plan's and each iteration's) checks the clock before each optional visit
-and the first OR-Tools descent is skipped once the time is up, so a week of a thousand visits
-to one site cannot run for a minute past a 3 s limit; the plan is the best so far.
+insertion (the first plan's, and each iteration's on instances with groups) checks the clock
+before each optional visit and the first OR-Tools descent is skipped once the time is up, so a
+week of a thousand visits to one site cannot run for a minute past a 3 s limit; the plan is
+the best so far.  Without groups an iteration's insertion is compiled (milliseconds).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -38,6 +41,8 @@ from planner.routing.problem import Group, RoutingProblem, Vehicle, Visit
 from planner.routing.solver.acceptance import Key, accept, start_temperature
 from planner.routing.solver.finish import check_required_served, finish, to_solution
 from planner.routing.solver.instance import Instance, integerise
+from planner.routing.solver.local_search import local_search
+from planner.routing.solver.ls_base import insert_unserved
 from planner.routing.solver.operators import recreate, ruin
 from planner.routing.solver.ortools_model import OrModel
 from planner.routing.solver.params import SolveParams
@@ -159,6 +164,7 @@ class _Search:
         self.rng = rng
         self.model = None if use_sub(inst.n, inst.nv, params) else OrModel(inst)
         self.iterations = 0
+        self.n_required = int(inst.required.sum())
         self.out_of_time = _clock_check(stop)
 
     def run(self, problem: RoutingProblem, previous: Solution | None, report: _Report) -> State:
@@ -198,10 +204,17 @@ class _Search:
             recreate(imp, None, 0.0, alpha, out_of_time=late)
             if imp.key() >= cur.key():
                 cur = imp
+        if self.params.local_search:
+            local_search(cur, None, alpha=alpha, swap=self.params.ls_swap)
         return cur
 
     def step(self, cur: State) -> State:
-        """One iteration's candidate: ruin, recreate, OR-Tools descent, re-insert."""
+        """One iteration's candidate: ruin, recreate, compiled descent, OR-Tools descent.
+
+        The compiled descent (:mod:`.local_search`) runs on every candidate; OR-Tools'
+        descent (and a re-insertion into the time it freed) on every
+        ``SolveParams.descent_every``-th, each switch off for ablation.
+        """
         p, rng = self.params, self.rng
         cand = cur.copy()
         touched, removed = ruin(cand, rng, p)
@@ -209,10 +222,17 @@ class _Search:
         # return to the places they left and the ruin would change nothing.  Required ones
         # go back first, before others can take their time.
         exclude = [u for u in removed if not self.inst.required[u]]
-        late = self.out_of_time
-        recreate(cand, rng, p.ruin_noise, p.insert_alpha, exclude=exclude, out_of_time=late)
-        recreate(cand, rng, p.ruin_noise, p.insert_alpha, out_of_time=late)
+        self._recreate(cand, p.ruin_noise, exclude)
+        self._recreate(cand, p.ruin_noise)
         cand.repair()
+        if p.local_search:
+            local_search(cand, rng, alpha=p.insert_alpha, swap=p.ls_swap)
+        # OR-Tools is dear, so it runs every descent_every-th iteration, but on every one while
+        # some required visit is out: its make-active/swap-active moves clear room for a
+        # long required visit (a post's hour) that one-for-one swaps cannot.
+        missing = cand.key()[0] < self.n_required
+        if not p.ortools_descent or (self.iterations % p.descent_every != 0 and not missing):
+            return cand
         left_s = self.stop.remaining_s()
         if self.model is None:
             veh = pick_sub(cand, touched, rng, p.sub_vehicles)
@@ -221,9 +241,24 @@ class _Search:
             imp = self.model.improve(cand, left_s)
         if imp is not None:
             imp.repair()
-            recreate(imp, rng, p.polish_noise, p.insert_alpha, out_of_time=late)
+            self._recreate(imp, p.polish_noise)
+            if p.local_search:
+                local_search(imp, rng, alpha=p.insert_alpha, swap=p.ls_swap)
             cand = imp if imp.key() >= cand.key() else cand
         return cand
+
+    def _recreate(self, st: State, noise: float, exclude: Sequence[int] = ()) -> None:
+        """Noisy greedy insertion: compiled, or :func:`.operators.recreate` (clock-checked).
+
+        The compiled pass reads no clock; with groups one pass over a week of visits to one
+        site can take long, so under a time limit grouped instances keep the clock-checked one.
+        """
+        p = self.params
+        grouped = len(self.inst.group_members) > 0
+        if p.compiled_recreate and not (grouped and self.out_of_time is not None):
+            insert_unserved(st, self.rng, noise, p.insert_alpha, exclude)
+        else:
+            recreate(st, self.rng, noise, p.insert_alpha, exclude, self.out_of_time)
 
 
 def _clock_check(stop: StoppingCriterion) -> Callable[[], bool] | None:
@@ -280,4 +315,6 @@ def _warm_up() -> None:
     st = State(integerise(toy))
     recreate(st, None, 0.0, SolveParams().insert_alpha)
     OrModel(st.inst).improve(st)
+    local_search(st, np.random.default_rng(0))
     st.remove([0])
+    insert_unserved(st, np.random.default_rng(0), 0.5, SolveParams().insert_alpha)
