@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -165,6 +167,25 @@ def test_swap_in_takes_the_better_unserved_visit():
     local_search(st, None)
     assert st.route(0) == [1]
     check(p, st)
+
+
+def test_swap_in_never_swaps_out_a_required_visit():
+    """A served required visit stays even when an unserved required one is worth more.
+
+    Swapping required visits for prize strands those that fit only together (a post's
+    hours); both required, time for one: the served one is kept.
+    """
+    base = line_problem([1000.0, 1200.0], [1, 5], 300.0)
+    p = RoutingProblem(
+        "line-req",
+        tuple(dataclasses.replace(v, required=True) for v in base.visits),
+        base.vehicles,
+        (),
+        base.travel_time_s,
+    )
+    st = State(integerise(p), [[0]])
+    local_search(st, None)
+    assert st.route(0) == [0]
 
 
 @pytest.mark.parametrize("seed", [0, 3])
