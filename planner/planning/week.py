@@ -705,11 +705,11 @@ def plan_from_solution(
         unpredictability=unpredictability,
         rejected=tuple(_rejected_site(r) for r in inputs.demand.rejects),
         evaluation=control_choice(cfg, [h.site_id for h in inputs.hotspot_demand]),
-        idle_shifts=_unrouted_shifts(res.selected, routes),
+        idle_shifts=unrouted_shifts(res.selected, routes),
     )
 
 
-def _unrouted_shifts(
+def unrouted_shifts(
     selected: Sequence[UnitShift], routes: Sequence[PlanRoute]
 ) -> tuple[IdleShift, ...]:
     """The bought unit-shifts given no route, in time order (``plan.json``'s ``idle_shifts``)."""

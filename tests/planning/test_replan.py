@@ -18,7 +18,7 @@ from planner.demand.resources import UnitShift, candidate_shifts
 from planner.errors import InputError
 from planner.planning.plan import IdleShift, Plan, read_plan_json, write_plan_json
 from planner.planning.replan import ReplanResult, replan
-from planner.planning.week import make_plan
+from planner.planning.week import make_plan, unrouted_shifts
 from planner.routing.solver import MaxIterations
 
 REPO = Path(__file__).resolve().parents[2]
@@ -259,18 +259,8 @@ def test_map_shows_what_changed(unchanged: ReplanResult) -> None:
 
 def _idle(shift: UnitShift) -> IdleShift:
     """``shift`` as a plan records a bought unit-shift it gave no route."""
-    return IdleShift(
-        shift_id=shift.shift_id,
-        unit_id=shift.unit_id,
-        mode=shift.mode,
-        officers=shift.officers,
-        station_id=shift.station_id,
-        day=shift.day,
-        shift=shift.shift,
-        shift_start=shift.start,
-        shift_end=shift.end,
-        paid_officer_hours=shift.officer_hours,
-    )
+    (idle,) = unrouted_shifts([shift], ())
+    return idle
 
 
 def test_monday_plan_records_its_idle_unit_shifts(monday_plan: Path) -> None:

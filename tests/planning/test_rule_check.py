@@ -37,6 +37,23 @@ def with_stop(plan: Plan, pick: str, change: dict[str, object]) -> tuple[Plan, P
     pytest.fail(f"the demo plan has no {pick} stop")
 
 
+def moved(plan: Plan, stop: PlanStop, by: dt.timedelta) -> Plan:
+    """``plan`` with ``stop``'s service moved by ``by`` (start and departure)."""
+    routes = tuple(
+        dataclasses.replace(
+            r,
+            stops=tuple(
+                dataclasses.replace(s, start=s.start + by, departure=s.departure + by)
+                if s is stop
+                else s
+                for s in r.stops
+            ),
+        )
+        for r in plan.routes
+    )
+    return dataclasses.replace(plan, routes=routes)
+
+
 def check(result: PlanResult, plan: Plan) -> list[str]:
     """The broken rules of ``plan`` against the demo's demand."""
     return rule_errors(plan, *asked_offered(result))
@@ -109,19 +126,7 @@ def test_gap_between_visits_to_one_site(demo_plan: PlanResult) -> None:
             by_site.setdefault(s.site_id, []).append(s)
     site, (a, b, *_) = next((k, v) for k, v in by_site.items() if len(v) >= 2)
     shift = (a.start + dt.timedelta(minutes=5)) - b.start
-    routes = [
-        dataclasses.replace(
-            r,
-            stops=tuple(
-                dataclasses.replace(s, start=s.start + shift, departure=s.departure + shift)
-                if s is b
-                else s
-                for s in r.stops
-            ),
-        )
-        for r in plan.routes
-    ]
-    errs = check(demo_plan, dataclasses.replace(plan, routes=tuple(routes)))
+    errs = check(demo_plan, moved(plan, b, shift))
     assert any(f"site {site!r}" in e and "min gap" in e for e in errs), errs
 
 
@@ -145,17 +150,5 @@ def test_same_time_of_day_on_another_day(demo_plan: PlanResult) -> None:
     b = next(s for s in stops if s.start.date() != a.start.date())
     days = round((b.start - a.start).total_seconds() / 86_400) or 1
     shift = a.start + dt.timedelta(days=days, minutes=10) - b.start
-    routes = [
-        dataclasses.replace(
-            r,
-            stops=tuple(
-                dataclasses.replace(s, start=s.start + shift, departure=s.departure + shift)
-                if s is b
-                else s
-                for s in r.stops
-            ),
-        )
-        for r in plan.routes
-    ]
-    errs = check(demo_plan, dataclasses.replace(plan, routes=tuple(routes)))
+    errs = check(demo_plan, moved(plan, b, shift))
     assert any(f"site {site!r}" in e and "time of day" in e for e in errs), errs
