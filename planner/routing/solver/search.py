@@ -164,7 +164,8 @@ class _Search:
         self.rng = rng
         self.model = None if use_sub(inst.n, inst.nv, params) else OrModel(inst)
         self.iterations = 0
-        self.n_required = int(inst.required.sum())
+        # Required visits some vehicle can make alone: one nobody can make never comes in.
+        self.n_required = int((inst.required & inst.allowed.any(axis=1)).sum())
         self.out_of_time = _clock_check(stop)
 
     def run(self, problem: RoutingProblem, previous: Solution | None, report: _Report) -> State:
