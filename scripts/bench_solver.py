@@ -128,6 +128,12 @@ def quick_subset(items: list[dict], per_set: int = 3) -> list[dict]:
     return out
 
 
+def by_set(results: list[dict]) -> list[tuple[str, list[dict]]]:
+    """The results of each set that has any, in set order, then all of them as ``"all"``."""
+    groups = [(s, [r for r in results if r["set"] == s]) for s in ALL_SETS]
+    return [(s, rs) for s, rs in groups if rs] + ([("all", results)] if results else [])
+
+
 def run_one(args: tuple[dict, float, int | None, int]) -> dict:
     """Solve one instance with the three solvers; validate every plan both ways."""
     item, tl, iterations, seed = args
@@ -196,11 +202,7 @@ def ablation_table(results: list[dict]) -> list[str]:
     head = f"{'set':>4} {'n':>4} | " + " | ".join(f"{v:>22}" for v in ABLATION)
     rows = [head, f"{'':>9} | " + " | ".join(f"{'gap   iters  invalid':>22}" for _ in ABLATION)]
     rows.append("-" * len(head))
-    groups = [(s, [r for r in results if r["set"] == s]) for s in ALL_SETS]
-    groups.append(("all", results))
-    for s, rs in groups:
-        if not rs:
-            continue
+    for s, rs in by_set(results):
         cells = []
         for v in ABLATION:
             g = 100 * statistics.mean(gap(r["bks"], r[v]["score"]) for r in rs)
@@ -233,11 +235,7 @@ def table(results: list[dict]) -> list[str]:
         f"{'invalid o/p/t':>13}"
     )
     rows = [head, "-" * len(head)]
-    groups = [(s, [r for r in results if r["set"] == s]) for s in ALL_SETS]
-    groups.append(("all", results))
-    for s, rs in groups:
-        if not rs:
-            continue
+    for s, rs in by_set(results):
         cells = []
         for label in SOLVERS:
             g = [gap(r["bks"], r[label]["score"]) for r in rs]
