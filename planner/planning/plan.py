@@ -645,20 +645,27 @@ def _budget(v: JsonValue) -> dict[str, float]:
     return {key: value.number() for key, value in v.entries()} | known
 
 
+def _unit_shift(v: JsonValue) -> dict[str, Any]:
+    """The unit-shift fields a route and an idle unit-shift share."""
+    return {
+        "unit_id": v["unit_id"].text(),
+        "mode": v["mode"].text(),
+        "officers": v["officers"].whole(minimum=0),
+        "station_id": v["station_id"].text(),
+        "day": v["day"].date(),
+        "shift": v["shift"].text(),
+        "shift_start": v["shift_start"].time(),
+        "shift_end": v["shift_end"].time(),
+        "paid_officer_hours": v["paid_officer_hours"].number(minimum=0),
+    }
+
+
 def _route(v: JsonValue) -> PlanRoute:
     return PlanRoute(
         route_id=v["route_id"].text(),
-        unit_id=v["unit_id"].text(),
-        mode=v["mode"].text(),
-        officers=v["officers"].whole(minimum=0),
-        station_id=v["station_id"].text(),
-        day=v["day"].date(),
-        shift=v["shift"].text(),
-        shift_start=v["shift_start"].time(),
-        shift_end=v["shift_end"].time(),
+        **_unit_shift(v),
         leave=v["leave"].time(),
         return_=v["return"].time(),
-        paid_officer_hours=v["paid_officer_hours"].number(minimum=0),
         stops=tuple(_stop(s) for s in v["stops"].items()),
         break_start=_maybe_time(v, "break_start"),
         break_end=_maybe_time(v, "break_end"),
@@ -668,18 +675,7 @@ def _route(v: JsonValue) -> PlanRoute:
 
 
 def _idle_shift(v: JsonValue) -> IdleShift:
-    return IdleShift(
-        shift_id=v["shift_id"].text(),
-        unit_id=v["unit_id"].text(),
-        mode=v["mode"].text(),
-        officers=v["officers"].whole(minimum=0),
-        station_id=v["station_id"].text(),
-        day=v["day"].date(),
-        shift=v["shift"].text(),
-        shift_start=v["shift_start"].time(),
-        shift_end=v["shift_end"].time(),
-        paid_officer_hours=v["paid_officer_hours"].number(minimum=0),
-    )
+    return IdleShift(shift_id=v["shift_id"].text(), **_unit_shift(v))
 
 
 def _maybe_time(v: JsonValue, key: str) -> dt.datetime | None:
