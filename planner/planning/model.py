@@ -384,6 +384,11 @@ def build_model(
     requirements = (*demand.visits, *candidates)
     demanded = {r.visit_id for r in demand.visits}
     visits, groups, no_window = _visits_and_groups(requirements, demanded, avoided, t0, loc_of)
+    # A hot spot's dose follows its harm: the solver's last pass trades visits between hot
+    # spots whose doses are out of harm order (planner.routing.solver.balance).
+    for h in inputs.hotspot_demand:
+        if h.site_id in groups:
+            groups[h.site_id] = dataclasses.replace(groups[h.site_id], dose_weight=h.base_prize)
 
     # A shift with a refreshment break is two vehicles (legs) either side of it at the station.
     vehicles, legs, breaks = shift_vehicles(

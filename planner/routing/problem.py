@@ -134,12 +134,18 @@ class Group:
         whole number (>= 1) of days (:data:`DAY_S`), so visits do not come at the same time
         each day.  0 (the default) turns the rule off.  Starts are counted on the week's
         clock, so across a clock change local times differ from it by the hour.
+    dose_weight
+        How much the group's visits are worth as a dose (a hot spot's harm), for the solver's
+        last pass (:mod:`planner.routing.solver.balance`): a group of greater weight ends
+        with no fewer served visits than one of smaller weight, bar one, wherever a visit can
+        be exchanged between them.  0 (the default) leaves the group out.
     """
 
     group_id: str
     min_gap_s: float
     max_per_route: int = 1
     repeat_gap_s: float = 0.0
+    dose_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -315,6 +321,13 @@ class RoutingProblem:
                     f"(half a day), got {g.repeat_gap_s!r}",
                     field=f"{where}.repeat_gap_s",
                 )
+            _finite(g.dose_weight, f"group {g.group_id!r} dose_weight", f"{where}.dose_weight")
+            if g.dose_weight < 0:
+                raise InputError(
+                    f"group {g.group_id!r}: dose_weight must be >= 0 (0 leaves the group out "
+                    f"of dose balancing), got {g.dose_weight!r}",
+                    field=f"{where}.dose_weight",
+                )
             m = g.max_per_route
             number = isinstance(m, int | float) and not isinstance(m, bool) and math.isfinite(m)
             if not (number and int(m) == m and m >= 1):
@@ -430,6 +443,7 @@ class RoutingProblem:
                     "min_gap_s": g.min_gap_s,
                     "max_per_route": g.max_per_route,
                     "repeat_gap_s": g.repeat_gap_s,
+                    "dose_weight": g.dose_weight,
                 }
                 for g in self.groups
             ],
@@ -590,6 +604,7 @@ def _group(v: JsonValue) -> Group:
         min_gap_s=v["min_gap_s"].number(),
         max_per_route=v.get("max_per_route", 1).whole(),
         repeat_gap_s=v.get("repeat_gap_s", 0.0).number(),
+        dose_weight=v.get("dose_weight", 0.0).number(),
     )
 
 

@@ -85,6 +85,7 @@ class Instance:
     group_repeat: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     repeat_rule: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
     clock_offset: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    group_dose: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
     allowed: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.bool_))
 
     @functools.cached_property
@@ -164,6 +165,7 @@ def integerise(problem: RoutingProblem) -> Instance:
         group_repeat=to_solver_int(
             np.array([g.repeat_gap_s for g in problem.groups], dtype=float), "time_up"
         ).reshape(-1),
+        group_dose=np.array([g.dose_weight for g in problem.groups], dtype=np.float64),
         group_members=members,
         gptr=np.concatenate(([0], np.cumsum([len(x) for x in members]))).astype(np.int64),
         gmem=np.concatenate([*members, np.zeros(0, dtype=np.int64)]).astype(np.int64),

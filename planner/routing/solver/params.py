@@ -64,6 +64,8 @@ class SolveParams:
     (iterations 5-10 times as many) beat OR-Tools on every iteration on the TOPTW sets.
     While some required visit is out of the plan it runs on every iteration: its
     make-active/swap-active moves clear room for a long required visit (a post's hour)."""
+    balance_doses: bool = True
+    """End with the dose-balancing pass (:mod:`.balance`) on groups with a ``dose_weight``."""
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -39,6 +39,7 @@ import numpy as np
 from planner.errors import InputError
 from planner.routing.problem import Group, RoutingProblem, Vehicle, Visit
 from planner.routing.solver.acceptance import Key, accept, start_temperature
+from planner.routing.solver.balance import NEAR_S, balance_doses
 from planner.routing.solver.finish import check_required_served, finish, to_solution
 from planner.routing.solver.instance import Instance, integerise
 from planner.routing.solver.local_search import local_search
@@ -47,7 +48,7 @@ from planner.routing.solver.operators import recreate, ruin
 from planner.routing.solver.ortools_model import OrModel
 from planner.routing.solver.params import SolveParams
 from planner.routing.solver.prepare import prepare
-from planner.routing.solver.scaling import PRIZE_SCALE
+from planner.routing.solver.scaling import PRIZE_SCALE, to_solver_int
 from planner.routing.solver.solution import Solution
 from planner.routing.solver.state import State
 from planner.routing.solver.stop import MaxRuntime, StoppingCriterion
@@ -117,6 +118,8 @@ def solve(
     search = _Search(prep, stop, params, np.random.default_rng(seed))
     report = _Report(progress, t0)
     best = search.run(problem, previous, report)
+    if params.balance_doses:
+        balance_doses(best, prep.group_dose, int(to_solver_int(NEAR_S, "time_up")))
     check_required_served(problem, best)
     capped = isinstance(stop.fired, MaxRuntime)
     if capped:
