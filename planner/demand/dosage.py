@@ -137,11 +137,22 @@ class DosageParams:
 
 @dataclass(frozen=True)
 class HotspotDemand:
-    """One hot spot as the dosage sees it: its value and when its harm happens."""
+    """One hot spot as the dosage sees it: its value and when its harm happens.
+
+    ``steer`` scales the worth and number of its candidates only (never what the hot spot is
+    worth when shifts are bought or doses are balanced): a re-plan sets it to bring a dose
+    out of line with harm back towards it (``planner.planning.week``).
+    """
 
     site_id: str
     base_prize: float
     profile: Profile
+    steer: float = 1.0
+
+    @property
+    def offer_prize(self) -> float:
+        """Worth of its candidates before their time-of-week weight and decay."""
+        return self.base_prize * self.steer
 
 
 def _bands(
@@ -208,7 +219,7 @@ def hotspot_candidates(
                 if not any(band.overlaps(s.start, s.end) >= usable_s for s in servers[i]):
                     continue
                 jitter = 1.0 + 0.02 * stable_fraction(params.seed, "jitter", h.site_id, band.start)
-                value = h.base_prize * h.profile.mean_weight(band.start, band.end) * jitter
+                value = h.offer_prize * h.profile.mean_weight(band.start, band.end) * jitter
                 # With the UTC offset: the hour the clocks go back repeats its local times.
                 key = f"{h.site_id}@{band.start.astimezone(LONDON):%Y-%m-%dT%H:%M%z}"
                 pool.append((value, key, i, day, band))
@@ -218,8 +229,8 @@ def hotspot_candidates(
     fleet = sum(
         (s.end - s.start).total_seconds() / (params.dwell_s + params.hop(s.mode)) for s in shifts
     )
-    total = sum(h.base_prize for i, h in enumerate(hotspots) if servers[i]) or 1.0
-    caps = [max(1, math.ceil(params.share_cap * fleet * h.base_prize / total)) for h in hotspots]
+    total = sum(h.offer_prize for i, h in enumerate(hotspots) if servers[i]) or 1.0
+    caps = [max(1, math.ceil(params.share_cap * fleet * h.offer_prize / total)) for h in hotspots]
     return _allocate(pool, capacity, caps, hotspots, params)
 
 

@@ -219,3 +219,21 @@ def test_repeat_worth_zero_offers_no_repeats() -> None:
         spots, shifts, lambda i, s: True, params=DosageParams(seed=5, repeat_worth=0.0)
     )
     assert got and all(v.repeat_rule for v in got)
+
+
+def test_steer_changes_the_offer_not_the_worth() -> None:
+    """Of five equal hot spots, one steered up is offered more and dearer candidates.
+
+    Compared with one steered down, with scarce capacity (as ``test_more_harm_more_candidates``).
+    """
+    steer = (1.4, 1.0, 1.0, 1.0, 0.7)
+    spots = [
+        HotspotDemand(f"HS-{i}", base_prize=1.0, profile=FLAT, steer=k) for i, k in enumerate(steer)
+    ]
+    assert spots[0].offer_prize == pytest.approx(1.4)
+    shifts = [shift(d, 7, 8) for d in (MONDAY, MONDAY + dt.timedelta(days=1))]
+    got = hotspot_candidates(spots, shifts, lambda i, s: True, params=DosageParams(oversupply=1.0))
+    count = Counter(v.site_id for v in got)
+    assert count["HS-0"] > count["HS-4"]
+    best = {s: max(v.prize for v in got if v.site_id == s) for s in ("HS-0", "HS-4")}
+    assert best["HS-0"] > best["HS-4"]
