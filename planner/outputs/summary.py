@@ -472,6 +472,15 @@ def summary_markdown(plan: Plan, facts: RunFacts | None = None) -> str:
         reasons=f.reasons,
         missed=_md_table(f.missed, MISSED_COLUMNS) if f.missed else None,
         rejected=_md_table(f.rejected, REJECTED_COLUMNS) if f.rejected else None,
+        idle=[
+            (
+                i.unit_id,
+                i.shift,
+                f"{local(i.shift_start):%a %d %b %H:%M}",
+                i.reason or "not recorded",
+            )
+            for i in plan.idle_shifts
+        ],
         hotspots=_md_table(_hotspot_rows(plan, facts), HOTSPOT_COLUMNS)
         if facts is not None and facts.hotspots
         else None,

@@ -18,7 +18,7 @@ from planner.planning.model import PlanningModel, seconds_from
 from planner.routing.problem import RoutingProblem, Visit
 from planner.routing.solver import Solution
 
-__all__ = ["max_spaced_starts", "missed_visits", "unserved_reasons"]
+__all__ = ["idle_reasons", "max_spaced_starts", "missed_visits", "unserved_reasons"]
 
 
 def _reachable(
@@ -189,5 +189,50 @@ def _gap_limited(model: PlanningModel, solution: Solution) -> dict[str, str]:
             out[v.visit_id] = (
                 f"the gap rule allows only {k} visit{'s' * (k != 1)}: {len(visits)} are "
                 f"asked for, at least {gap / 3600:g} h apart, in windows that hold {k}"
+            )
+    return out
+
+
+def idle_reasons(model: PlanningModel, solution: Solution) -> dict[str, str]:
+    """Why each bought unit-shift the plan gives no route has none, by shift id.
+
+    A unit-shift is bought for the work it could do (:mod:`planner.demand.resources`); once
+    the week is routed, that work may have gone to other units, or clash with the rules of
+    the visits made at the same sites.
+    """
+    problem = model.problem
+    shift_of = {
+        v.vehicle_id: model.legs[v.vehicle_id].shift_id
+        if v.vehicle_id in model.legs
+        else v.vehicle_id
+        for v in problem.vehicles
+    }
+    used = {shift_of.get(r.vehicle_id, r.vehicle_id) for r in solution.routes if r.stops}
+    made = {s.visit_id for r in solution.routes for s in r.stops}
+    out = {}
+    for shift in model.inputs.resources.selected:
+        if shift.shift_id in used:
+            continue
+        units = [
+            (k.mode, k.start_location, k.earliest_start_s, k.latest_end_s)
+            for k in problem.vehicles
+            if shift_of[k.vehicle_id] == shift.shift_id
+        ]
+        could = [v.visit_id for i, v in enumerate(problem.visits) if _reachable(problem, i, units)]
+        done = sum(1 for vid in could if vid in made)
+        if not could:
+            out[shift.shift_id] = "no visit offered fits its hours and reach"
+        elif done == len(could):
+            out[shift.shift_id] = (
+                f"every visit it could make ({len(could)}) was made by other units"
+            )
+        else:
+            left, one = len(could) - done, len(could) - done == 1
+            out[shift.shift_id] = (
+                f"of the {len(could)} visits it could make, {done} "
+                f"{'was' if done == 1 else 'were'} made by other units and {left} "
+                f"{'clashes' if one else 'clash'} with the gaps or times of day of visits made "
+                f"at {'its site' if one else 'their sites'}, or the search found no place for "
+                f"{'it' if one else 'them'}"
             )
     return out

@@ -37,7 +37,8 @@
                      "treated": [{"site_id": str, "date": "2026-11-30"}]} | null,
       "idle_shifts": [{"shift_id": str, "unit_id": str, "mode": str, "officers": int,
                        "station_id": str, "day": "2026-11-30", "shift": str,
-                       "shift_start": time, "shift_end": time, "paid_officer_hours": float}]
+                       "shift_start": time, "shift_end": time, "paid_officer_hours": float,
+                       "reason": str}]
     }
 
 A reader refuses a file of another schema version rather than guess, and names the field of
@@ -59,8 +60,8 @@ the (hot spot, day) pairs given no extra patrol and those treated; absent or ``n
 ``[evaluation] control_share`` is off (and in plans written before it existed).
 ``idle_shifts`` are the unit-shifts the budget bought that got no route (their hours are the
 budget's ``bought_officer_hours`` less its ``used_officer_hours``); ``planner replan`` counts
-those that started before its cut-off as spent. Absent from plans written before it existed:
-read as none.
+those that started before its cut-off as spent; ``reason`` says why each got no route.
+Absent from plans written before it existed: read as none.
 Each stop's ``departure`` is the end of its service; a unit that then waits for the next
 window waits there, and leaves ``travel_s`` before the next ``arrival``. In memory every time is a
 UTC-aware datetime: Python compares two Europe/London times in the repeated autumn hour wrongly,
@@ -336,6 +337,8 @@ class IdleShift:
     shift_start: dt.datetime
     shift_end: dt.datetime
     paid_officer_hours: float
+    reason: str = ""
+    """Why it got no route (:func:`planner.planning.miss_reasons.idle_reasons`)."""
 
 
 @dataclass(frozen=True)
@@ -675,7 +678,9 @@ def _route(v: JsonValue) -> PlanRoute:
 
 
 def _idle_shift(v: JsonValue) -> IdleShift:
-    return IdleShift(shift_id=v["shift_id"].text(), **_unit_shift(v))
+    return IdleShift(
+        shift_id=v["shift_id"].text(), reason=v.get("reason", "").text(), **_unit_shift(v)
+    )
 
 
 def _maybe_time(v: JsonValue, key: str) -> dt.datetime | None:

@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from planner.demand.weekly import Reject
 from planner.errors import InfeasibleError, InputError
 from planner.planning.break_check import assert_breaks_valid
 from planner.planning.breaks import drop_repeats, merge_legs, retime
-from planner.planning.miss_reasons import missed_visits, unserved_reasons
+from planner.planning.miss_reasons import idle_reasons, missed_visits, unserved_reasons
 from planner.planning.model import (
     DEFAULT_AVOID_MIN,
     PlanningModel,
@@ -388,7 +388,7 @@ def _steer(
 #: steered week kept 96-98% of the time on site and lifted the City's correlation from
 #: 0.70-0.76 to 0.84-0.91.
 KEEP_ON_SITE = 0.95
-MIN_RANK_GAIN = 0.05
+MIN_RANK_GAIN = 0.02
 
 
 def _required_missed(model: PlanningModel, solution: Solution) -> int:
@@ -578,14 +578,20 @@ def plan_from_solution(
         unpredictability=unpredictability,
         rejected=tuple(_rejected_site(r) for r in inputs.demand.rejects),
         evaluation=control_choice(cfg, [h.site_id for h in inputs.hotspot_demand]),
-        idle_shifts=unrouted_shifts(res.selected, routes),
+        idle_shifts=unrouted_shifts(res.selected, routes, idle_reasons(model, solution)),
     )
 
 
 def unrouted_shifts(
-    selected: Sequence[UnitShift], routes: Sequence[PlanRoute]
+    selected: Sequence[UnitShift],
+    routes: Sequence[PlanRoute],
+    reasons: Mapping[str, str] | None = None,
 ) -> tuple[IdleShift, ...]:
-    """The bought unit-shifts given no route, in time order (``plan.json``'s ``idle_shifts``)."""
+    """The bought unit-shifts given no route, in time order (``plan.json``'s ``idle_shifts``).
+
+    ``reasons`` says why, by shift id (:func:`~planner.planning.miss_reasons.idle_reasons`).
+    """
+    reasons = reasons or {}
     routed = {r.route_id for r in routes}
     return tuple(
         IdleShift(
@@ -599,6 +605,7 @@ def unrouted_shifts(
             shift_start=s.start,
             shift_end=s.end,
             paid_officer_hours=s.officer_hours,
+            reason=reasons.get(s.shift_id, ""),
         )
         for s in sorted(selected, key=lambda s: (s.start, s.unit_id))
         if s.shift_id not in routed
