@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from pathlib import Path
 
@@ -81,3 +82,21 @@ def test_dose_weight_round_trips_and_is_checked(tmp_path: Path) -> None:
             (Group("A", 0.0, SLOTS, dose_weight=-1.0), problem.groups[1]),
             problem.travel_time_s,
         )  # fmt: skip
+
+
+def test_no_vehicle_over_the_budget() -> None:
+    """A's visits fit only a second car the paid-hours budget cannot pay for: none is moved."""
+    base = two_spots(2.0, 1.0)
+    late = tuple(
+        dataclasses.replace(v, windows=((w0 + 8 * H, w1 + 8 * H),)) if v.group == "A" else v
+        for v in base.visits
+        for (w0, w1) in [v.windows[0]]
+    )
+    cars = (
+        Vehicle("early", "car", 0, 0, 0.0, 7 * H, 7 * H, paid_hours=14.0),
+        Vehicle("late", "car", 0, 0, 8 * H, 15 * H, 7 * H, paid_hours=14.0),
+    )
+    problem = dataclasses.replace(base, visits=late, vehicles=cars, budget_paid_hours=14.0)
+    sol = solve(problem, stop=MaxIterations(30), seed=1)
+    assert doses(sol) == Counter({"B": SLOTS})
+    assert validate(problem, sol).ok

@@ -8,15 +8,17 @@ order their places and windows make easiest (the City of London's: 10, 12, 11, 1
 to hot spots of harm 470, 468, 466, 454, 442).
 
 So after the search, for groups with a :attr:`~planner.routing.problem.Group.dose_weight`,
-this pass takes a served visit of a group *b* and puts in its place, on the same route at the
-same position, an unserved visit of a group *a* of greater weight that has at least two
-visits fewer.  With any concave worth of a group's dose ``weight x g(count)`` that exchange
+this pass takes out a served visit of a group *b* and puts in an unserved visit of a group *a*
+of greater weight that has at least two visits fewer: in the same place if it fits there,
+else wherever a route can take it.  With any concave worth of a group's dose ``weight x g(count)`` that exchange
 gains ``w_a (g(n_a + 1) - g(n_a)) - w_b (g(n_b) - g(n_b - 1)) > 0``, whatever the fixed prizes
 say; it stops at a difference of one visit, where the exchange would only swap the order.
 Each exchange is checked exactly (:meth:`.state.State.check_route`: windows, shifts, gaps and
-the time-of-day rule against the other routes), a required visit is never taken out, and a
-visit under the time-of-day rule is replaced by a repeat candidate (one free of it) only at a
-time that keeps the rule all the same.
+the time-of-day rule against the other routes; a vehicle not in use is taken only within the
+paid-hours budget), a required visit is never taken out, and a visit under the time-of-day
+rule is replaced by a repeat candidate (one free of it) only at a time that keeps the rule all
+the same.  The pass tries at most ``max_checks`` schedules, a count, not a clock, so a big
+week's plan stays the same on any machine.
 """
 
 from __future__ import annotations
@@ -33,7 +35,25 @@ __all__ = ["balance_doses"]
 NEAR_S = 3600.0
 
 
-def balance_doses(st: State, weight: np.ndarray, near: int, max_swaps: int = 10_000) -> int:
+#: Schedules the pass may try (each a few tens of microseconds).
+MAX_CHECKS = 20_000
+#: Served visits of a group tried in the take-out-and-put-anywhere step, per exchange.
+MAX_MOVED = 4
+
+
+class _Checks:
+    """The pass's budget of schedule checks."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def spend(self) -> bool:
+        """Take one check; False once none is left."""
+        self.left -= 1
+        return self.left >= 0
+
+
+def balance_doses(st: State, weight: np.ndarray, near: int, max_checks: int = MAX_CHECKS) -> int:
     """Exchange visits between weighted groups until doses follow weights; return the count.
 
     Parameters
@@ -45,16 +65,17 @@ def balance_doses(st: State, weight: np.ndarray, near: int, max_swaps: int = 10_
     near
         Solver time units: only unserved visits with a window within this of the served
         visit's start are tried in its place.
-    max_swaps
-        Bound on exchanges (each strictly lowers ``sum(w x count)``-ordered inversions, so the
-        pass ends anyway; the bound caps its time on huge weeks).
+    max_checks
+        Schedules tried at most (each exchange moves a visit to a group of greater weight, so
+        the pass ends anyway; the bound caps its time on big weeks).
     """
     inst = st.inst
     groups = [g for g in range(len(inst.group_members)) if g < len(weight) and weight[g] > 0]
     if len(groups) < 2:
         return 0
     swaps = 0
-    while swaps < max_swaps:
+    checks = _Checks(max_checks)
+    while checks.left > 0:
         served = st.route_of >= 0
         count = {g: int(served[inst.group_members[g]].sum()) for g in groups}
         # The widest inversions first; among equal ones, the heaviest group to gain.
@@ -67,13 +88,13 @@ def balance_doses(st: State, weight: np.ndarray, near: int, max_swaps: int = 10_
             ),
             reverse=True,
         )
-        if not any(_exchange(st, a, b, near) for _, _, a, b in pairs):
+        if not any(_exchange(st, a, b, near, checks) for _, _, a, b in pairs):
             return swaps
         swaps += 1
     return swaps
 
 
-def _exchange(st: State, a: int, b: int, near: int) -> bool:
+def _exchange(st: State, a: int, b: int, near: int, checks: _Checks) -> bool:
     """Swap one served visit of group ``b`` for an unserved one of ``a``; False if none fits.
 
     First in the same place (the cheap case); then the ``b`` visit comes out and an ``a``
@@ -98,24 +119,32 @@ def _exchange(st: State, a: int, b: int, near: int) -> bool:
             if (
                 inst.allowed[c, r]
                 and _near(inst.wo[c], inst.wc[c], inst.nw[c], t, near)
-                and _try(st, r, [*nodes[:pos], int(c), *nodes[pos + 1 :]], pos, int(u), a)
+                and _try(st, r, [*nodes[:pos], int(c), *nodes[pos + 1 :]], pos, int(u), a, checks)
             ):
                 return True
-    for u in out:
+    for u in out[:MAX_MOVED]:
         trial = st.copy()
         r = int(st.route_of[u])
         if not trial.set_route(r, [x for x in st.route(r) if x != u]):
             continue
         for c in free:
-            if _insert_anywhere(trial, int(c), a, int(u)):
+            if _insert_anywhere(trial, int(c), a, int(u), checks):
                 _adopt(st, trial)
                 return True
     return False
 
 
-def _try(st: State, r: int, trial: list[int], pos: int, u: int, a: int) -> bool:
+def _try(st: State, r: int, trial: list[int], pos: int, u: int, a: int, checks: _Checks) -> bool:
     """Install ``trial`` on route ``r`` if it is feasible and keeps ``a``'s time-of-day rule."""
     inst = st.inst
+    if not checks.spend():
+        return False
+    if (
+        inst.budget is not None
+        and st.rlen[r] == 0
+        and st.paid_used() + inst.paid[r] > inst.budget + 1e-9
+    ):
+        return False  # a vehicle not in use, over the paid-hours budget
     sched = st.check_route(r, trial)
     if not sched[0]:
         return False
@@ -131,7 +160,7 @@ def _try(st: State, r: int, trial: list[int], pos: int, u: int, a: int) -> bool:
     return st.set_route(r, trial, sched)
 
 
-def _insert_anywhere(st: State, c: int, a: int, u: int) -> bool:
+def _insert_anywhere(st: State, c: int, a: int, u: int, checks: _Checks) -> bool:
     """Put ``c`` in the first route and place that takes it (near its windows); False if none."""
     inst = st.inst
     lo = int(inst.wo[c, : inst.nw[c]].min())
@@ -144,7 +173,7 @@ def _insert_anywhere(st: State, c: int, a: int, u: int) -> bool:
                 break
             if pos < len(nodes) and st.start[nodes[pos]] < lo:
                 continue
-            if _try(st, r, [*nodes[:pos], c, *nodes[pos:]], pos, u, a):
+            if _try(st, r, [*nodes[:pos], c, *nodes[pos:]], pos, u, a, checks):
                 return True
     return False
 
