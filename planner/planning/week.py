@@ -134,8 +134,10 @@ def make_plan(
     avoid_min
         How far, in minutes.
     stop
-        When the search ends [default: the config's, :func:`stop_from`].  With a previous
-        plan the week is solved twice, each solve with this criterion.
+        When the search ends [default: the config's, :func:`stop_from`].  Each solve gets
+        this criterion: with a previous plan the week is solved twice, and it may be solved
+        again to buy a relief (:func:`_relieve`), spend the money of idle unit-shifts
+        (:func:`_redeploy`) or steer hot-spot doses towards harm (:func:`_steer`).
     seed
         Override the config's seed.
     progress
