@@ -187,9 +187,10 @@ def make_plan(
         # The cost of keeping away compares two solves of the same unit-shifts: taken before
         # relief or redeployment buy others.
         prize_with = solution.total_prize
-        model, solution = _relieve(model, solution, stop, used_seed, progress, build)
-        model, solution = _redeploy(model, solution, stop, used_seed, progress, build)
-        model, solution = _steer(model, solution, stop, used_seed, progress, build)
+        resolve = Resolver(stop, used_seed, progress, build)
+        model, solution = _relieve(model, solution, resolve)
+        model, solution = _redeploy(model, solution, resolve)
+        model, solution = _steer(model, solution, resolve)
         unpredictability = Unpredictability(
             avoid_min=avoid_min,
             previous_plan=str(previous_plan),
@@ -201,9 +202,10 @@ def make_plan(
         )
     else:
         model, solution = solve_model(build_model(inputs), stop, used_seed, progress)
-        model, solution = _relieve(model, solution, stop, used_seed, progress)
-        model, solution = _redeploy(model, solution, stop, used_seed, progress)
-        model, solution = _steer(model, solution, stop, used_seed, progress)
+        resolve = Resolver(stop, used_seed, progress)
+        model, solution = _relieve(model, solution, resolve)
+        model, solution = _redeploy(model, solution, resolve)
+        model, solution = _steer(model, solution, resolve)
     plan = plan_from_solution(model, solution, stop=stop, unpredictability=unpredictability)
     # The break rules, checked on the plan itself by code that shares nothing with the solver.
     assert_breaks_valid(model, plan)
@@ -310,6 +312,24 @@ def solve_model(
     return model, _finish(model, _solve(model.problem, stop, seed, progress, previous))
 
 
+@dataclass(frozen=True)
+class Resolver:
+    """Solves a week bought again or steered the way the first solve went.
+
+    ``build`` makes its model (keeping away from last week's times when the week was planned
+    with a previous plan).
+    """
+
+    stop: StoppingCriterion
+    seed: int
+    progress: Callable[[float, float], None] | None
+    build: Callable[[WeekInputs], PlanningModel] = build_model
+
+    def __call__(self, inputs: WeekInputs) -> tuple[PlanningModel, Solution]:
+        """The model of ``inputs`` and its solution."""
+        return solve_model(self.build(inputs), self.stop, self.seed, self.progress)
+
+
 def _idle_shifts(model: PlanningModel, solution: Solution) -> frozenset[str]:
     """Bought unit-shifts the solution gives no visit (over both legs)."""
     used = {
@@ -321,19 +341,12 @@ def _idle_shifts(model: PlanningModel, solution: Solution) -> frozenset[str]:
 
 
 def _redeploy(
-    model: PlanningModel,
-    solution: Solution,
-    stop: StoppingCriterion,
-    seed: int,
-    progress: Callable[[float, float], None] | None,
-    build: Callable[[WeekInputs], PlanningModel] = build_model,
+    model: PlanningModel, solution: Solution, resolve: Resolver
 ) -> tuple[PlanningModel, Solution]:
     """Spend the money of bought unit-shifts the plan left idle on ones it can use, once.
 
     The new week is kept only if it covers at least as much harm-weighted demand with fewer
     idle unit-shifts; otherwise the idle ones stay and are reported as money not spent.
-    ``build`` makes the model of the week bought again (keeping away from last week's times
-    when the week was planned with a previous plan).
     """
     idle = _idle_shifts(model, solution)
     if not idle:
@@ -344,7 +357,7 @@ def _redeploy(
     ):
         return model, solution  # nothing else worth buying
     log.info("re-planning: %d bought unit-shifts had no route; buying others", len(idle))
-    again, again_solution = solve_model(build(inputs), stop, seed, progress)
+    again, again_solution = resolve(inputs)
     better = again_solution.total_prize >= solution.total_prize - 1e-9
     if better and len(_idle_shifts(again, again_solution)) < len(idle):
         return again, again_solution
@@ -352,12 +365,7 @@ def _redeploy(
 
 
 def _steer(
-    model: PlanningModel,
-    solution: Solution,
-    stop: StoppingCriterion,
-    seed: int,
-    progress: Callable[[float, float], None] | None,
-    build: Callable[[WeekInputs], PlanningModel] = build_model,
+    model: PlanningModel, solution: Solution, resolve: Resolver
 ) -> tuple[PlanningModel, Solution]:
     """Plan the week once more with hot-spot offers steered towards harm (:mod:`.steer`).
 
@@ -370,7 +378,7 @@ def _steer(
         return model, solution
     before = dose_rank(model, solution)
     log.info("re-planning: hot-spot doses out of line with harm (rank correlation %.2f)", before)
-    again, again_solution = solve_model(build(inputs), stop, seed, progress)
+    again, again_solution = resolve(inputs)
     after = dose_rank(again, again_solution)
     if (
         after is not None
@@ -400,12 +408,7 @@ def _required_missed(model: PlanningModel, solution: Solution) -> int:
 
 
 def _relieve(
-    model: PlanningModel,
-    solution: Solution,
-    stop: StoppingCriterion,
-    seed: int,
-    progress: Callable[[float, float], None] | None,
-    build: Callable[[WeekInputs], PlanningModel] = build_model,
+    model: PlanningModel, solution: Solution, resolve: Resolver
 ) -> tuple[PlanningModel, Solution]:
     """Buy a second unit-shift for the required visits the plan misses, once.
 
@@ -425,7 +428,7 @@ def _relieve(
     }:
         return model, solution  # no unit-shift to relieve them with, or no money for one
     log.info("re-planning: buying relief for %d required visits", len(missed))
-    again, again_solution = solve_model(build(inputs), stop, seed, progress)
+    again, again_solution = resolve(inputs)
     if _required_missed(again, again_solution) < _required_missed(model, solution):
         return again, again_solution
     return model, solution
