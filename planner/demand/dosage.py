@@ -141,7 +141,7 @@ class HotspotDemand:
 
     ``steer`` scales the worth and number of its candidates only (never what the hot spot is
     worth when shifts are bought or doses are balanced): a re-plan sets it to bring a dose
-    out of line with harm back towards it (``planner.planning.week``).
+    out of line with harm back towards it (``planner.planning.steer``).
     """
 
     site_id: str

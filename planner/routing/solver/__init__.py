@@ -17,7 +17,9 @@ Modules, in the order a solve uses them:
 - :mod:`.operators`, :mod:`.acceptance`: ruin and recreate; simulated-annealing acceptance.
 - :mod:`.ortools_model`, :mod:`.subproblem`: OR-Tools' model and its use on sub-problems of
   large instances; :func:`solve_textbook`, the textbook OR-Tools baseline.
-- :mod:`.prepare`, :mod:`.search`, :mod:`.finish`: checks before, :func:`solve`, and the
+- :mod:`.local_search`, :mod:`.ls_base`: the compiled descent run on every candidate.
+- :mod:`.prepare`, :mod:`.search`, :mod:`.balance`, :mod:`.finish`: checks before,
+  :func:`solve`, the last pass that puts weighted groups' doses in weight order, and the
   conversion back to float seconds with validation after.
 - :mod:`.solution`: :class:`Solution`, :class:`Route`, :class:`Stop`.
 

@@ -12,6 +12,8 @@
    time.  Large instances give OR-Tools sub-problems (:mod:`.subproblem`).
 3. Acceptance is simulated annealing on the prize (:mod:`.acceptance`), cooling linearly to
    zero as the stopping criterion's :meth:`~.stop.StoppingCriterion.fraction` goes to 1.
+4. The best plan ends with the dose-balancing pass (:mod:`.balance`) when groups carry a
+   ``dose_weight`` (hot spots' harm): it reads no clock and draws nothing.
 
 Determinism: with :class:`.stop.MaxIterations` (or :class:`.stop.NoImprovement`) no wall clock
 decides anything: all randomness comes from ``numpy.random.default_rng(seed)`` and each
