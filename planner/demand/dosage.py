@@ -47,6 +47,12 @@ How the candidates are made
   those it can reach in the time, so a hot spot far from every station gets less than its
   share (``scripts/bench_plan_quality.py`` measures by how much).
 
+Where the optimiser's choice leaves doses out of harm order (hot spots of almost equal harm,
+one easier to reach), two later steps pull them back: the solver's last pass trades visits
+between hot spots (:mod:`planner.routing.solver.balance`, weighted by ``base_prize``), and the
+planner may plan the week once more with each hot spot's offer scaled by ``steer``
+(:mod:`planner.planning.steer`).
+
 Candidates the optimiser does not take are opportunities, not requirements: they are never
 reported as missed visits.
 """
