@@ -334,14 +334,15 @@ def test_demand_never_overwrites_an_input(tmp_path_factory: pytest.TempPathFacto
 def test_strict_exits_3_when_a_required_visit_is_missed(tmp_path: Path) -> None:
     """`planner plan --strict` writes the run, names the missed visits, and exits 3.
 
-    Rutland's protest post runs past the early shift's end, so one slot is always missed.
+    Rutland's protest post runs to the early shift's end, so its last quarter-hour is always
+    missed: the early unit must drive back.
     """
     config = Path(__file__).resolve().parents[1] / "data" / "rutland" / "force.toml"
     args = ["plan", str(config), "--iterations", "30", "--cache-dir", str(tmp_path / "c")]
     strict = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "a"), "--strict"])
     assert strict.exit_code == 3, strict.output
     assert (tmp_path / "a" / "plan.json").exists()
-    assert "missed visits:" in strict.output and "R-PRO-1#post#1400" in strict.output
+    assert "missed visits:" in strict.output and "R-PRO-1#post#1445" in strict.output
     relaxed = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "b")])
     assert relaxed.exit_code == 0, relaxed.output
 

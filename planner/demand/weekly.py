@@ -42,8 +42,8 @@ police_contact     MP premises: the named police contact under the funded protec
                    premises row without one is logged as a warning naming the file and site ids
 =================  ===========================================================================
 
-A post's windows are cut into consecutive slots of ``post_slot_min`` (the last may be shorter),
-each a visit whose service fills the slot exactly (dwell = slot length), with no minimum gap, so
+A post's windows are cut into consecutive slots of ``post_slot_min`` (the last may be shorter;
+quarter-hours in the ``post_slot_min`` before a shift ends and after one starts), each a visit whose service fills the slot exactly (dwell = slot length), with no minimum gap, so
 one unit can hold the post through or another relieve it; every slot is required unless the
 row says ``required`` false. ``visits_per_week`` and ``xN`` do not apply to a post. A site's
 visits (unnamed plus named, or a post's slots) are at most 100, the ``visits_per_week`` limit.
@@ -641,7 +641,7 @@ def _site_visits(
     except ValueError as exc:
         return f"bad override: {exc}"
     if t.presence == "post":
-        return _post_visits(site, t, config.demand.post_slot_min)
+        return _post_visits(site, t, config)
     dwell_s = t.dwell_min * 60
     named = [
         (n, tuple(w for w in n.windows if w.duration_s >= dwell_s)) for n in site.named_windows
@@ -702,8 +702,14 @@ def _site_visits(
     return out
 
 
-def _post_visits(site: Site, t: _Terms, slot_min: float) -> list[VisitRequirement] | str:
-    """A post's relief slots: each a required visit whose service fills the slot exactly."""
+def _post_visits(site: Site, t: _Terms, config: ForceConfig) -> list[VisitRequirement] | str:
+    """A post's relief slots: each a required visit whose service fills the slot exactly.
+
+    Slots are quarter-hours next to the config's shift changes (:func:`post_slots`).
+    """
+    slot_min = config.demand.post_slot_min
+    starts = [s.start_time for s in config.shifts]
+    ends = [s.end_time for s in config.shifts]
     spans = [("", site.windows, None, None)] + [
         (n.name, n.windows, n.required, n.priority) for n in site.named_windows
     ]
@@ -711,7 +717,7 @@ def _post_visits(site: Site, t: _Terms, slot_min: float) -> list[VisitRequiremen
         (name, slot, required, priority)
         for name, wins, required, priority in spans
         for w in wins
-        for slot in post_slots(w, slot_min)
+        for slot in post_slots(w, slot_min, shift_starts=starts, shift_ends=ends)
     ]
     if not slots:
         return (

@@ -380,20 +380,73 @@ def parse_window_cell(
     return parse_windows("; ".join(unnamed), week_days), list(named.values())
 
 
-def post_slots(window: TimeWindow, slot_min: float) -> list[TimeWindow]:
-    """Consecutive relief slots of ``slot_min`` minutes tiling ``window`` exactly.
+HANDOVER_SLOT_MIN = 15.0
+"""Relief slots next to a shift change are this long (minutes): a quarter-hour, the Koper dwell."""
+
+
+def post_slots(
+    window: TimeWindow,
+    slot_min: float,
+    *,
+    shift_starts: Sequence[dt.time] = (),
+    shift_ends: Sequence[dt.time] = (),
+) -> list[TimeWindow]:
+    """Consecutive relief slots tiling ``window`` exactly: ``slot_min`` minutes, finer at shift changes.
 
     The last slot is shorter when the window is not a whole number of slots. Slots step in
     real time, so a post over a clock change still has every slot ``slot_min`` long.
+
+    In the ``slot_min`` before each local shift end (``shift_ends``) and after each shift start
+    (``shift_starts``) that falls inside the window, slots are :data:`HANDOVER_SLOT_MIN` long. A slot is
+    held whole or not at all, so a unit going off duty could otherwise leave a whole slot
+    uncovered for a few minutes' drive back to its station; in quarter-hours it holds the post
+    until it must leave, and a unit coming on duty takes over as soon as it arrives.
     """
     step = dt.timedelta(minutes=slot_min)
+    fine = dt.timedelta(minutes=min(HANDOVER_SLOT_MIN, slot_min))
+    zones = _handover_zones(window, step, shift_starts, shift_ends) if fine < step else []
     out = []
     start = window.start
     while start < window.end:
-        end = min(start + step, window.end)
+        zone = next((z for z in zones if z.end > start), None)
+        if zone is not None and zone.start <= start:
+            end = min(start + fine, zone.end)
+        else:
+            end = min(start + step, zone.start if zone is not None else window.end, window.end)
         out.append(TimeWindow(start, end))
         start = end
     return out
+
+
+def _handover_zones(
+    window: TimeWindow,
+    step: dt.timedelta,
+    shift_starts: Sequence[dt.time],
+    shift_ends: Sequence[dt.time],
+) -> list[TimeWindow]:
+    """The parts of ``window`` within ``step`` before a shift end or after a shift start in it."""
+    first = window.start.astimezone(LONDON).date() - dt.timedelta(days=1)
+    last = window.end.astimezone(LONDON).date()
+    zones = []
+    for k in range((last - first).days + 1):
+        day = first + dt.timedelta(days=k)
+        # Only changes inside the window: a unit coming on duty before the post starts can
+        # be there at its start, and one going off after it ends need not leave early.
+        for t in shift_ends:
+            c = local(day, t)
+            if window.start < c <= window.end:
+                zones.append(window.clip(c - step, c))
+        for t in shift_starts:
+            c = local(day, t)
+            if window.start <= c < window.end:
+                zones.append(window.clip(c, c + step))
+    merged: list[TimeWindow] = []
+    for z in sorted((z for z in zones if z is not None), key=lambda z: z.start):
+        if merged and z.start <= merged[-1].end:
+            merged[-1] = TimeWindow(merged[-1].start, max(merged[-1].end, z.end))
+        else:
+            merged.append(z)
+    return merged
 
 
 def slot_ids(slots: Sequence[TimeWindow]) -> list[str]:
