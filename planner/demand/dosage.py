@@ -116,6 +116,10 @@ class DosageParams:
         The hot spot's time-of-day rule for the optimiser
         (:attr:`planner.routing.problem.Group.repeat_gap_s`): two of its visits on different
         days start at least this far apart in time of day.
+    fill_hours
+        After the capped allocation, fill every band up to what the units on duty could visit,
+        caps lifted (:func:`_allocate`'s second pass), so no paid hour is left without work.
+        Off only to study the caps alone.
     repeat_worth
         Worth, relative to its value, of a *repeat* candidate: one whose band overlaps, in time
         of day, a band the hot spot already has on another day. Repeat candidates go without
@@ -134,6 +138,7 @@ class DosageParams:
     repeat_decay: float = 0.8
     repeat_gap_s: float = 31 * 60.0
     repeat_worth: float = 0.5
+    fill_hours: bool = True
 
     def hop(self, mode: str) -> float:
         """Typical hop for ``mode`` (seconds); the largest given if the mode is not listed."""
@@ -210,7 +215,13 @@ def hotspot_candidates(
         return []
     usable_s = params.dwell_s + 600.0  # a band counts for a shift that holds a visit and a hop
     servers = [[s for s in shifts if can_serve(i, s)] for i in range(len(hotspots))]
-    days = sorted({s.day for s in shifts} | {(s.day - dt.timedelta(days=1)) for s in shifts})
+    # Every local day a shift touches, and the day before (its bands may run past midnight):
+    # the week's last night shift runs into the next week's Monday, which still needs bands.
+    days = sorted(
+        {s.day - dt.timedelta(days=1) for s in shifts}
+        | {s.start.astimezone(LONDON).date() for s in shifts}
+        | {s.end.astimezone(LONDON).date() for s in shifts}
+    )
     # (value, tiebreak, hotspot index, day, band) entries; values are negated for heapq.
     pool: list[tuple[float, str, int, dt.date, TimeWindow]] = []
     for i, h in enumerate(hotspots):
@@ -229,7 +240,8 @@ def hotspot_candidates(
                 # With the UTC offset: the hour the clocks go back repeats its local times.
                 key = f"{h.site_id}@{band.start.astimezone(LONDON):%Y-%m-%dT%H:%M%z}"
                 pool.append((value, key, i, day, band))
-    capacity = _band_capacity(pool, shifts, params)
+    capacity = _band_capacity(pool, shifts, params, params.oversupply)
+    fill = _band_capacity(pool, shifts, params, 1.0)
     # Each hot spot's share of the fleet's visits is capped at ``share_cap`` x its share of
     # the harm, so nearby hot spots cannot soak up the dose of worse ones further away.
     fleet = sum(
@@ -237,27 +249,28 @@ def hotspot_candidates(
     )
     total = sum(h.offer_prize for i, h in enumerate(hotspots) if servers[i]) or 1.0
     caps = [max(1, math.ceil(params.share_cap * fleet * h.offer_prize / total)) for h in hotspots]
-    return _allocate(pool, capacity, caps, hotspots, params)
+    return _allocate(pool, (capacity, fill), caps, hotspots, params)
 
 
 def _band_capacity(
     pool: Sequence[tuple[float, str, int, dt.date, TimeWindow]],
     shifts: Sequence[UnitShift],
     params: DosageParams,
+    multiple: float,
 ) -> dict[str, int]:
-    """Per candidate id, the most candidates its band may hold (``oversupply`` x visits possible)."""
+    """Per candidate id, the most candidates its band may hold (``multiple`` x visits possible)."""
     out = {}
     for _, key, _, _, band in pool:
         visits = sum(
             band.overlaps(s.start, s.end) / (params.dwell_s + params.hop(s.mode)) for s in shifts
         )
-        out[key] = max(1, math.ceil(params.oversupply * visits))
+        out[key] = max(1, math.ceil(multiple * visits))
     return out
 
 
 def _allocate(
     pool: Sequence[tuple[float, str, int, dt.date, TimeWindow]],
-    capacity: dict[str, int],
+    capacities: tuple[dict[str, int], dict[str, int]],
     caps: Sequence[int],
     hotspots: Sequence[HotspotDemand],
     params: DosageParams,
@@ -268,7 +281,15 @@ def _allocate(
     of that day's bands it goes to is the most valuable one after ``repeat_decay`` for each
     band the hot spot already has on another day at an overlapping time of day. So spreading
     visits over the hours changes *when* a hot spot is visited, never *how much*.
+
+    Two passes over the same greedy. The first fills each band up to its ``oversupply``
+    capacity (``capacities[0]``) within each hot spot's share cap ``caps``. The caps go to the
+    most valuable hours first, so hours of little harm (the small hours) could be left with
+    fewer candidates than the units then on duty can visit, and a bought night shift idle.
+    The second pass lifts the caps but fills each band only up to what the units on duty could
+    visit (``capacities[1]``): every paid hour has work, given by the same harm order.
     """
+    capacity, fill = capacities
     # Bands of different hot spots have different phases, so capacity is counted per clock
     # slot of the band's start (rounded down to the band length) to compare like with like.
     slot_len = dt.timedelta(seconds=params.min_gap_s)
@@ -293,10 +314,12 @@ def _allocate(
     for value, key, i, day, band in pool:
         left.setdefault((i, day), []).append((value, key, band))
 
+    limit = capacity
+
     def pick(i: int, day: dt.date) -> tuple[float, str, TimeWindow] | None:
         """The day's band for hot spot ``i``'s next candidate, dropping full bands."""
         bands = left[(i, day)]
-        bands[:] = [b for b in bands if taken_in_slot.get(slot(b[2]), 0) < capacity[b[1]]]
+        bands[:] = [b for b in bands if taken_in_slot.get(slot(b[2]), 0) < limit[b[1]]]
         best, best_score = None, -1.0
         for value, key, band in bands:
             m = minute(band)
@@ -310,32 +333,44 @@ def _allocate(
                 best, best_score = (value, key, band), score
         return best
 
-    heap = []
-    for i, day in left:
-        got = pick(i, day)
-        if got is not None:
-            heap.append((-got[0], got[1], i, day))
-    heapq.heapify(heap)
     chosen: list[VisitRequirement] = []
-    while heap:
-        neg, key, i, day = heapq.heappop(heap)
-        if per_spot[i] >= caps[i]:
-            continue
-        k = per_day.get((i, day), 0)
-        got = pick(i, day)
-        if got is None:
-            continue
-        worth = got[0] * params.decay**k
-        if got[1] != key or worth < -neg - 1e-12:
-            # The day's pick or its worth fell since it was queued: queue it again as it is now
-            # (worths only fall, so the lazy heap still pops the best first).
-            heapq.heappush(heap, (-worth, got[1], i, day))
-            continue
-        value, key, band = got
+
+    def run(spot_caps: Sequence[float]) -> None:
+        heap = []
+        for i, day in left:
+            if left[(i, day)] and per_spot[i] < spot_caps[i]:
+                got = pick(i, day)
+                if got is not None:
+                    heap.append(
+                        (-got[0] * params.decay ** per_day.get((i, day), 0), got[1], i, day)
+                    )
+        heapq.heapify(heap)
+        while heap:
+            neg, key, i, day = heapq.heappop(heap)
+            if per_spot[i] >= spot_caps[i]:
+                continue
+            k = per_day.get((i, day), 0)
+            got = pick(i, day)
+            if got is None:
+                continue
+            worth = got[0] * params.decay**k
+            if got[1] != key or worth < -neg - 1e-12:
+                # The day's pick or its worth fell since it was queued: queue it again as it is
+                # now (worths only fall, so the lazy heap still pops the best first).
+                heapq.heappush(heap, (-worth, got[1], i, day))
+                continue
+            chosen.append(take(i, day, got, worth))
+            if left[(i, day)]:
+                heapq.heappush(heap, (-worth * params.decay, key, i, day))
+
+    def take(
+        i: int, day: dt.date, got: tuple[float, str, TimeWindow], worth: float
+    ) -> VisitRequirement:
+        _, key, band = got
         left[(i, day)].remove(got)
         taken_in_slot[slot(band)] = taken_in_slot.get(slot(band), 0) + 1
         per_spot[i] += 1
-        per_day[(i, day)] = k + 1
+        per_day[(i, day)] = per_day.get((i, day), 0) + 1
         m = minute(band)
         repeat = any(
             d2 != day and min(abs(m - m2), 1440 - abs(m - m2)) < band_min for m2, d2 in firsts[i]
@@ -344,24 +379,25 @@ def _allocate(
         if not repeat:
             firsts[i].append((m, day))
         h = hotspots[i]
-        chosen.append(
-            VisitRequirement(
-                visit_id=key,
-                site_id=h.site_id,
-                kind="hotspot",
-                windows=(band,),
-                dwell_s=params.dwell_s,
-                min_gap_s=params.min_gap_s,
-                required=False,
-                prize=worth * params.repeat_worth if repeat else worth,
-                max_per_route=1000,
-                repeat_gap_s=params.repeat_gap_s,
-                # A band across a clock change has no one local time: it goes without the rule.
-                repeat_rule=not repeat and not _across_clock_change(band),
-            )
+        return VisitRequirement(
+            visit_id=key,
+            site_id=h.site_id,
+            kind="hotspot",
+            windows=(band,),
+            dwell_s=params.dwell_s,
+            min_gap_s=params.min_gap_s,
+            required=False,
+            prize=worth * params.repeat_worth if repeat else worth,
+            max_per_route=1000,
+            repeat_gap_s=params.repeat_gap_s,
+            # A band across a clock change has no one local time: it goes without the rule.
+            repeat_rule=not repeat and not _across_clock_change(band),
         )
-        if left[(i, day)]:
-            heapq.heappush(heap, (-worth * params.decay, key, i, day))
+
+    run(caps)
+    if params.fill_hours:
+        limit = fill
+        run([math.inf] * len(hotspots))
     # With repeat_worth 0 the rule binds every visit: repeat candidates are not offered.
     chosen = [v for v in chosen if v.repeat_rule or params.repeat_worth > 0]
     chosen.sort(key=lambda v: (v.windows[0].start, v.site_id))

@@ -160,9 +160,10 @@ def test_same_seed_same_candidates_and_gap_bands(
 def test_visits_spread_over_the_hours_not_the_count() -> None:
     """Steering away from other days' times spreads a hot spot's hours; its count is unchanged.
 
-    One hot spot, one 8-hour shift a day for a week, few enough candidates a day (decay and a
-    small cap) that each day's choice of band matters. With ``repeat_decay`` 1 every day
-    takes the same most valuable hours; below 1 the days use more distinct hours of the day.
+    One hot spot, one 8-hour shift a day for a week, few enough candidates a day (decay, a
+    small cap and no filling of the hours the cap leaves short) that each day's choice of band
+    matters. With ``repeat_decay`` 1 every day takes the same most valuable hours; below 1 the
+    days use more distinct hours of the day.
     """
     spots = [
         HotspotDemand(
@@ -172,7 +173,7 @@ def test_visits_spread_over_the_hours_not_the_count() -> None:
     shifts = [shift(MONDAY + dt.timedelta(days=d), 14, 8) for d in range(7)]
 
     def hours(repeat_decay: float) -> tuple[int, set[int]]:
-        params = DosageParams(repeat_decay=repeat_decay, share_cap=0.3, seed=3)
+        params = DosageParams(repeat_decay=repeat_decay, share_cap=0.3, seed=3, fill_hours=False)
         got = hotspot_candidates(spots, shifts, lambda i, s: True, params=params)
         return len(got), {w.start.astimezone(LONDON).hour for v in got for w in v.windows}
 
@@ -237,3 +238,44 @@ def test_steer_changes_the_offer_not_the_worth() -> None:
     assert count["HS-0"] > count["HS-4"]
     best = {s: max(v.prize for v in got if v.site_id == s) for s in ("HS-0", "HS-4")}
     assert best["HS-0"] > best["HS-4"]
+
+
+def test_every_paid_hour_gets_candidates_beyond_the_caps() -> None:
+    """The share caps spent, every band of a shift still holds what its unit could visit.
+
+    Three hot spots of harm 1, 2 and 3 with caps of 1, 2 and 2 candidates (``share_cap`` 0.2
+    of their harm share of one car's 19 visits in 8 hours) leave most of the shift with
+    nothing to do. The fill pass lifts the caps and
+    gives every hour of the shift as many candidates as the car could visit (3), and takes
+    none of the capped ones away.
+    """
+    spots = [HotspotDemand(f"HS-{i}", 1.0 + i, FLAT) for i in range(3)]
+    shifts = [shift(MONDAY, 8, 8)]
+
+    def offer(fill: bool) -> list[VisitRequirement]:
+        params = DosageParams(share_cap=0.2, seed=1, fill_hours=fill)
+        return hotspot_candidates(spots, shifts, lambda i, s: True, params=params)
+
+    capped, filled = offer(False), offer(True)
+    assert len(capped) == 5
+    per_hour = Counter(v.windows[0].start.astimezone(LONDON).hour for v in filled)
+    assert [per_hour[h] for h in range(8, 15)] == [3] * 7
+    assert {v.visit_id for v in capped} <= {v.visit_id for v in filled}
+
+
+def test_the_weeks_last_night_shift_has_work_after_midnight() -> None:
+    """A night shift from Sunday 23:00 gets candidates in its hours on the next Monday too.
+
+    They were missing, and a bought Sunday night shift stood idle 7 hours of 8.
+    """
+    sunday = MONDAY + dt.timedelta(days=6)
+    spots = [HotspotDemand("HS-0", 1.0, FLAT), HotspotDemand("HS-1", 1.0, FLAT)]
+    got = hotspot_candidates(
+        spots, [shift(sunday, 23, 8)], lambda i, s: True, params=DosageParams(seed=2)
+    )
+    after = {
+        v.windows[0].start.astimezone(LONDON).hour
+        for v in got
+        if v.windows[0].start.astimezone(LONDON).date() > sunday
+    }
+    assert set(range(6)) <= after
