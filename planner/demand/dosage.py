@@ -378,21 +378,7 @@ def _allocate(
         times[i].append((m, day))
         if not repeat:
             firsts[i].append((m, day))
-        h = hotspots[i]
-        return VisitRequirement(
-            visit_id=key,
-            site_id=h.site_id,
-            kind="hotspot",
-            windows=(band,),
-            dwell_s=params.dwell_s,
-            min_gap_s=params.min_gap_s,
-            required=False,
-            prize=worth * params.repeat_worth if repeat else worth,
-            max_per_route=1000,
-            repeat_gap_s=params.repeat_gap_s,
-            # A band across a clock change has no one local time: it goes without the rule.
-            repeat_rule=not repeat and not _across_clock_change(band),
-        )
+        return _candidate(hotspots[i].site_id, key, band, worth, repeat, params)
 
     run(caps)
     if params.fill_hours:
@@ -402,6 +388,26 @@ def _allocate(
     chosen = [v for v in chosen if v.repeat_rule or params.repeat_worth > 0]
     chosen.sort(key=lambda v: (v.windows[0].start, v.site_id))
     return chosen
+
+
+def _candidate(
+    site_id: str, key: str, band: TimeWindow, worth: float, repeat: bool, params: DosageParams
+) -> VisitRequirement:
+    """A hot-spot candidate visit in ``band``; a repeat candidate is cheaper and rule-free."""
+    return VisitRequirement(
+        visit_id=key,
+        site_id=site_id,
+        kind="hotspot",
+        windows=(band,),
+        dwell_s=params.dwell_s,
+        min_gap_s=params.min_gap_s,
+        required=False,
+        prize=worth * params.repeat_worth if repeat else worth,
+        max_per_route=1000,
+        repeat_gap_s=params.repeat_gap_s,
+        # A band across a clock change has no one local time: it goes without the rule.
+        repeat_rule=not repeat and not _across_clock_change(band),
+    )
 
 
 #: Walking speed for foot reach before the network is built, and the usual detour of streets
