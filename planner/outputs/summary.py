@@ -107,11 +107,15 @@ class RunFacts:
     hotspots
         ``(site_id, name, share of harm)`` of each hot spot, in rank order: the "Hot spots"
         section (its share of harm against its share of the patrol minutes).
+    post_slots
+        ``(visit_id, minutes)`` of every post relief slot of the week, so "Posts covered"
+        gives the minutes held: slots differ in length (quarter-hours at a shift change).
     """
 
     synthetic_roads: bool | None = None
     bought_unit_shifts: int | None = None
     hotspots: tuple[tuple[str, str, float], ...] = ()
+    post_slots: tuple[tuple[str, float], ...] = ()
 
 
 def run_facts(result: PlanResult) -> RunFacts:
@@ -123,6 +127,11 @@ def run_facts(result: PlanResult) -> RunFacts:
         hotspots=tuple((h.site_id, h.label, h.share_of_harm) for h in found.hotspots)
         if found is not None
         else (),
+        post_slots=tuple(
+            (v.visit_id, v.windows[0].duration_s / 60)
+            for v in result.inputs.demand.visits
+            if v.presence == "post"
+        ),
     )
 
 
@@ -201,7 +210,7 @@ def _visit_form(u: UnservedVisit) -> str:
     return "post" if parts[0] == "post" else "named"
 
 
-def _coverage(plan: Plan) -> list[Figure]:
+def _coverage(plan: Plan, facts: RunFacts) -> list[Figure]:
     """Visits made, harm-weighted share, named windows served and posts held."""
     share = plan.prize_covered / plan.prize_total if plan.prize_total else 1.0
     stops = plan.stops
@@ -231,11 +240,18 @@ def _coverage(plan: Plan) -> list[Figure]:
     if posts:
         held = sum(site not in slots_missed for site in posts)
         made, asked = slots_made.total(), slots_made.total() + slots_missed.total()
+        made_ids = {s.visit_id for s in stops if s.presence == "post"}
+        minutes = (
+            f"; {sum(m for v, m in facts.post_slots if v in made_ids):,.0f} of "
+            f"{sum(m for _, m in facts.post_slots):,.0f} minutes"
+            if facts.post_slots
+            else ""
+        )
         out.append(
             Figure(
                 "Posts covered",
                 f"{held} of {len(posts)} posts held through every relief slot "
-                f"({made:,} of {asked:,} slots)",
+                f"({made:,} of {asked:,} slots{minutes})",
             )
         )
     return out
@@ -362,7 +378,7 @@ def summary_figures(plan: Plan, facts: RunFacts | None = None) -> SummaryFigures
     facts = facts or RunFacts()
     cost_h = plan.budget["cost_per_officer_hour"]
     reasons = Counter(u.reason.split(":")[0] for u in plan.unserved).most_common()
-    lines = [*_coverage(plan), *_misses(plan, reasons), *_money(plan, facts)]
+    lines = [*_coverage(plan, facts), *_misses(plan, reasons), *_money(plan, facts)]
 
     made = Counter(s.kind for s in plan.stops)
     missed = Counter(u.kind for u in plan.unserved)

@@ -61,7 +61,8 @@ def test_headline_is_for_commanders(demo_plan: PlanResult) -> None:
     named = [s for s in plan.stops if s.window and s.presence != "post"]
     assert named and f"**Named windows served**: {len(named)} of " in head
     posts = [s for s in plan.stops if s.presence == "post"]
-    assert posts and f"({len(posts)} of {len(posts)} slots)" in head
+    held_min = sum(s.dwell_s for s in posts) / 60
+    assert posts and f"({len(posts)} of {len(posts)} slots; {held_min:,.0f} of " in head
     spent = plan.budget["used_officer_hours"] * plan.budget["cost_per_officer_hour"]
     bought = len(demo_plan.inputs.resources.selected)
     assert (
@@ -162,3 +163,24 @@ def test_a_plan_missing_nothing_says_so(demo_plan: PlanResult) -> None:
     text = summary_markdown(plan)
     assert "Every visit asked for is in the plan" in text
     assert "**Visits not made**: none" in text and "**Required visits missed**: none" in text
+
+
+def test_posts_covered_counts_minutes_not_just_slots(demo_plan: PlanResult) -> None:
+    """Slots differ in length (quarter-hours at a shift change), so the headline gives minutes.
+
+    Dropping the demo's first post slot from the plan takes exactly its minutes off the held
+    figure; without run facts (a summary re-read from plan.json) only slots are counted.
+    """
+    plan = demo_plan.plan
+    facts = run_facts(demo_plan)
+    slots = dict(facts.post_slots)
+    total = sum(slots.values())
+    first = min(slots)
+    routes = tuple(
+        dataclasses.replace(r, stops=tuple(s for s in r.stops if s.visit_id != first))
+        for r in plan.routes
+    )
+    fewer = dataclasses.replace(plan, routes=routes)
+    head = _headline(summary_markdown(fewer, facts))
+    assert f"; {total - slots[first]:,.0f} of {total:,.0f} minutes)" in head
+    assert "slots; " not in _headline(summary_markdown(plan))
