@@ -240,7 +240,7 @@ def main() -> None:
         f"{'problem':>20} {'solver':>8} {'limit':>6} {'time':>7} {'harm':>9} {'of all':>6} "
         f"{'served':>6} {'valid':>5}"
     )
-    for spec in a.sizes.split(","):
+    for spec in filter(None, a.sizes.split(",")):  # --sizes "": the elastic table only
         n, m = (int(x) for x in spec.split(":"))
         tl = a.time_limit or (20.0 if n <= 100 else 40.0 if n <= 300 else 90.0)
         t = time.perf_counter()
