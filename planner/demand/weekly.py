@@ -43,8 +43,9 @@ police_contact     MP premises: the named police contact under the funded protec
 =================  ===========================================================================
 
 A post's windows are cut into consecutive slots of ``post_slot_min`` (the last may be shorter;
-quarter-hours in the ``post_slot_min`` before a shift ends and after one starts), each a visit whose service fills the slot exactly (dwell = slot length), with no minimum gap, so
-one unit can hold the post through or another relieve it; every slot is required unless the
+quarter-hours in the ``post_slot_min`` before a shift ends and after one starts), each a visit
+whose service fills the slot exactly (dwell = slot length), with no minimum gap, so one unit
+can hold the post through or another relieve it; every slot is required unless the
 row says ``required`` false. ``visits_per_week`` and ``xN`` do not apply to a post. A site's
 visits (unnamed plus named, or a post's slots) are at most 100, the ``visits_per_week`` limit.
 

@@ -391,16 +391,18 @@ def post_slots(
     shift_starts: Sequence[dt.time] = (),
     shift_ends: Sequence[dt.time] = (),
 ) -> list[TimeWindow]:
-    """Consecutive relief slots tiling ``window`` exactly: ``slot_min`` minutes, finer at shift changes.
+    """Consecutive relief slots tiling ``window`` exactly, finer next to shift changes.
 
-    The last slot is shorter when the window is not a whole number of slots. Slots step in
-    real time, so a post over a clock change still has every slot ``slot_min`` long.
+    Slots are ``slot_min`` long; the last one, and one ending where the finer slots begin, may
+    be shorter. Slots step in real time, so a post over a clock change still has every slot
+    ``slot_min`` long.
 
-    In the ``slot_min`` before each local shift end (``shift_ends``) and after each shift start
-    (``shift_starts``) that falls inside the window, slots are :data:`HANDOVER_SLOT_MIN` long. A slot is
-    held whole or not at all, so a unit going off duty could otherwise leave a whole slot
-    uncovered for a few minutes' drive back to its station; in quarter-hours it holds the post
-    until it must leave, and a unit coming on duty takes over as soon as it arrives.
+    In the ``slot_min`` before each local shift end (``shift_ends``) and after each shift
+    start (``shift_starts``) that falls inside the window, slots are
+    :data:`HANDOVER_SLOT_MIN` long. A slot is held whole or not at all, so a unit going off
+    duty could otherwise leave a whole slot uncovered for a few minutes' drive back to its
+    station; in quarter-hours it holds the post until it must leave, and a unit coming on duty
+    takes over as soon as it arrives.
     """
     step = dt.timedelta(minutes=slot_min)
     fine = dt.timedelta(minutes=min(HANDOVER_SLOT_MIN, slot_min))
