@@ -31,6 +31,7 @@ from planner.outputs.text import day_label, local
 from planner.planning.plan import Plan, PlanRoute, RejectedSite, UnservedVisit
 
 if TYPE_CHECKING:
+    from planner.demand.hotspots import HotspotResult
     from planner.planning.week import PlanResult
 
 #: Columns of summary.md's tables: (figure key, column title).
@@ -110,12 +111,16 @@ class RunFacts:
     post_slots
         ``(visit_id, minutes)`` of every post relief slot of the week, so "Posts covered"
         gives the minutes held: slots differ in length (quarter-hours at a shift change).
+    no_hotspots
+        Why the week has no hot spots (``""`` if it has some, or it is not known): then no
+        funded time goes to hot-spot patrol, and the headline says so and why.
     """
 
     synthetic_roads: bool | None = None
     bought_unit_shifts: int | None = None
     hotspots: tuple[tuple[str, str, float], ...] = ()
     post_slots: tuple[tuple[str, float], ...] = ()
+    no_hotspots: str = ""
 
 
 def run_facts(result: PlanResult) -> RunFacts:
@@ -132,7 +137,23 @@ def run_facts(result: PlanResult) -> RunFacts:
             for v in result.inputs.demand.visits
             if v.presence == "post"
         ),
+        no_hotspots=_no_hotspots(found),
     )
+
+
+def _no_hotspots(found: HotspotResult | None) -> str:
+    """Why the week has no hot spots, or ``""`` if it has some."""
+    if found is None:
+        return (
+            "none: the config names no crime data ([incidents] files), so no funded time goes "
+            "to hot-spot patrol; add the area's data.police.uk street-level CSVs"
+        )
+    if not found.hotspots:
+        return (
+            "none: the crime data gave no hot spot (demand/crime_rejects.csv gives each record "
+            "not placed, and why), so no funded time goes to hot-spot patrol"
+        )
+    return ""
 
 
 @dataclass(frozen=True)
@@ -254,6 +275,8 @@ def _coverage(plan: Plan, facts: RunFacts) -> list[Figure]:
                 f"({made:,} of {asked:,} slots{minutes})",
             )
         )
+    if facts.no_hotspots:
+        out.append(Figure("Hot spots", facts.no_hotspots))
     return out
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from planner.config import load_config
 from planner.outputs.summary import (
     ROADS_OSM,
     ROADS_SYNTHETIC,
@@ -20,7 +22,10 @@ from planner.outputs.summary import (
     summary_markdown,
 )
 from planner.planning.plan import Plan, RejectedSite
-from planner.planning.week import PlanResult
+from planner.planning.week import PlanResult, make_plan
+from planner.routing.solver import MaxIterations
+
+REPO = Path(__file__).resolve().parents[2]
 
 LINK = "[x](javascript:alert(1))"
 
@@ -184,3 +189,18 @@ def test_posts_covered_counts_minutes_not_just_slots(demo_plan: PlanResult) -> N
     head = _headline(summary_markdown(fewer, facts))
     assert f"; {total - slots[first]:,.0f} of {total:,.0f} minutes)" in head
     assert "slots; " not in _headline(summary_markdown(plan))
+
+
+def test_an_area_without_crime_data_says_it_has_no_hot_spots(
+    demo_plan: PlanResult, tmp_path: Path
+) -> None:
+    """With no crime data the headline says there are no hot spots, why, and what to add.
+
+    Westminster's example names no crime data; the demo, with hot spots, has no such line.
+    """
+    config = load_config(REPO / "data" / "westminster" / "force.toml")
+    result = make_plan(config, cache_dir=tmp_path, stop=MaxIterations(20))
+    head = _headline(summary_markdown(result.plan, run_facts(result)))
+    assert "**Hot spots**: none: the config names no crime data ([incidents] files)" in head
+    assert "data.police.uk street-level CSVs" in head
+    assert "**Hot spots**" not in _headline(summary_markdown(demo_plan.plan, run_facts(demo_plan)))
