@@ -30,7 +30,7 @@ from typing import Protocol, runtime_checkable
 from planner.common import DAY_NAMES, LONDON, write_csv
 from planner.config import ForceConfig
 from planner.demand.weekly import VisitRequirement
-from planner.demand.windows import span
+from planner.demand.windows import TimeWindow, span
 
 log = logging.getLogger(__name__)
 
@@ -215,11 +215,14 @@ class PremisesWork:
     def __init__(self, visits: Sequence[VisitRequirement]) -> None:
         self._visits = sorted(visits, key=lambda v: (-v.prize, v.visit_id))
         self._taken: set[str] = set()
+        # Visits given to bought unit-shifts, per site and day.
+        self._site_day: dict[tuple[str, dt.date], int] = {}
 
     def _fill(self, shift: UnitShift, mark: bool) -> float:
         room = shift.hours * 3600 * WORKING_SHARE
         worth = 0.0
         per_site: dict[str, int] = {}
+        day = span(shift.day, dt.time(0), dt.time(0))
         for v in self._visits:
             work = v.dwell_s + HOP_S
             if v.visit_id in self._taken or work > room:
@@ -230,13 +233,30 @@ class PremisesWork:
                 most = min(most, 1 + int(shift.hours * 3600 // v.min_gap_s))
             if per_site.get(v.site_id, 0) >= most:
                 continue
+            if v.min_gap_s > 0 and not self._day_has_room(v, shift.day, day, per_site):
+                continue
             if any(w.overlaps(shift.start, shift.end) >= v.dwell_s for w in v.windows):
                 worth += v.prize
                 room -= work
                 per_site[v.site_id] = per_site.get(v.site_id, 0) + 1
                 if mark:
                     self._taken.add(v.visit_id)
+                    key = (v.site_id, shift.day)
+                    self._site_day[key] = self._site_day.get(key, 0) + 1
         return worth
+
+    def _day_has_room(
+        self, v: VisitRequirement, date: dt.date, day: TimeWindow, per_site: dict[str, int]
+    ) -> bool:
+        """Whether the site's gap leaves room on ``date`` for one more of its visits.
+
+        All the unit-shifts of a day share a site's gap: an office asked for daily visits 20
+        hours apart in office hours gets one a day, however many units are on duty, so a second
+        unit-shift that day is not worth that visit again (the money goes to another day).
+        """
+        open_s = sum(w.overlaps(day.start, day.end) for w in v.windows)
+        most = 1 + int(open_s // v.min_gap_s)
+        return self._site_day.get((v.site_id, date), 0) + per_site.get(v.site_id, 0) < most
 
     def value(self, shift: UnitShift) -> float:
         """Worth of the visits ``shift`` would take on."""

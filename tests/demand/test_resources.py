@@ -130,3 +130,33 @@ def test_relief_buys_a_second_unit_shift_through_the_window(config: ForceConfig)
     alone = through(select_shifts(candidates, 1000.0, [post]))
     relieved = through(select_shifts(candidates, 1000.0, [post], relief=["P#post#1100"]))
     assert len(alone) == 1 and len(relieved) == 2 and alone[0] in relieved
+
+
+def test_a_sites_gap_spreads_the_money_over_days(config: ForceConfig) -> None:
+    """Units on one day share a site's gap, so the money buys other days for its visits.
+
+    An office asked for three visits in office hours, Monday to Wednesday, 20 hours apart,
+    gets one a day whatever the units on duty. With money for three unit-shifts, a unit-shift
+    a day is bought, not two on Monday (which could make only one of the visits there).
+    """
+    from planner.demand.weekly import VisitRequirement
+    from planner.demand.windows import TimeWindow, local
+
+    days = config.week.days[:3]
+    hours = tuple(TimeWindow(local(d, dt.time(9)), local(d, dt.time(17))) for d in days)
+    visits = [
+        VisitRequirement(
+            visit_id=f"OFF#{k}",
+            site_id="OFF",
+            kind="mp_office",
+            windows=hours,
+            dwell_s=900.0,
+            min_gap_s=20 * 3600.0,
+            required=False,
+            prize=10.0,
+        )
+        for k in range(3)
+    ]
+    early = [s for s in candidate_shifts(config) if s.shift == "early"]
+    bought = select_shifts(early, 3 * early[0].officer_hours, visits)
+    assert sorted(s.day for s in bought) == list(days)
