@@ -233,9 +233,9 @@ class PremisesWork:
                 most = min(most, 1 + int(shift.hours * 3600 // v.min_gap_s))
             if per_site.get(v.site_id, 0) >= most:
                 continue
-            if v.min_gap_s > 0 and not self._day_has_room(v, shift.day, day, per_site):
+            if not any(w.overlaps(shift.start, shift.end) >= v.dwell_s for w in v.windows):
                 continue
-            if any(w.overlaps(shift.start, shift.end) >= v.dwell_s for w in v.windows):
+            if v.min_gap_s == 0 or self._day_has_room(v, shift.day, day, per_site):
                 worth += v.prize
                 room -= work
                 per_site[v.site_id] = per_site.get(v.site_id, 0) + 1

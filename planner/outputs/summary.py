@@ -232,7 +232,7 @@ def _visit_form(u: UnservedVisit) -> str:
 
 
 def _coverage(plan: Plan, facts: RunFacts) -> list[Figure]:
-    """Visits made, harm-weighted share, named windows served and posts held."""
+    """Visits made, harm-weighted share, named windows served, posts held, and no hot spots."""
     share = plan.prize_covered / plan.prize_total if plan.prize_total else 1.0
     stops = plan.stops
     out = [
