@@ -240,8 +240,9 @@ def hotspot_candidates(
                 # With the UTC offset: the hour the clocks go back repeats its local times.
                 key = f"{h.site_id}@{band.start.astimezone(LONDON):%Y-%m-%dT%H:%M%z}"
                 pool.append((value, key, i, day, band))
-    capacity = _band_capacity(pool, shifts, params, params.oversupply)
-    fill = _band_capacity(pool, shifts, params, 1.0)
+    visits = _band_visits(pool, shifts, params)
+    capacity = {k: max(1, math.ceil(params.oversupply * v)) for k, v in visits.items()}
+    fill = {k: max(1, math.ceil(v)) for k, v in visits.items()}
     # Each hot spot's share of the fleet's visits is capped at ``share_cap`` x its share of
     # the harm, so nearby hot spots cannot soak up the dose of worse ones further away.
     fleet = sum(
@@ -252,20 +253,18 @@ def hotspot_candidates(
     return _allocate(pool, (capacity, fill), caps, hotspots, params)
 
 
-def _band_capacity(
+def _band_visits(
     pool: Sequence[tuple[float, str, int, dt.date, TimeWindow]],
     shifts: Sequence[UnitShift],
     params: DosageParams,
-    multiple: float,
-) -> dict[str, int]:
-    """Per candidate id, the most candidates its band may hold (``multiple`` x visits possible)."""
-    out = {}
-    for _, key, _, _, band in pool:
-        visits = sum(
+) -> dict[str, float]:
+    """Per candidate id, the visits the units on duty in its band could make."""
+    return {
+        key: sum(
             band.overlaps(s.start, s.end) / (params.dwell_s + params.hop(s.mode)) for s in shifts
         )
-        out[key] = max(1, math.ceil(multiple * visits))
-    return out
+        for _, key, _, _, band in pool
+    }
 
 
 def _allocate(
@@ -314,10 +313,8 @@ def _allocate(
     for value, key, i, day, band in pool:
         left.setdefault((i, day), []).append((value, key, band))
 
-    limit = capacity
-
-    def pick(i: int, day: dt.date) -> tuple[float, str, TimeWindow] | None:
-        """The day's band for hot spot ``i``'s next candidate, dropping full bands."""
+    def pick(i: int, day: dt.date, limit: dict[str, int]) -> tuple[float, str, TimeWindow] | None:
+        """The day's band for hot spot ``i``'s next candidate, dropping bands full at ``limit``."""
         bands = left[(i, day)]
         bands[:] = [b for b in bands if taken_in_slot.get(slot(b[2]), 0) < limit[b[1]]]
         best, best_score = None, -1.0
@@ -335,11 +332,11 @@ def _allocate(
 
     chosen: list[VisitRequirement] = []
 
-    def run(spot_caps: Sequence[float]) -> None:
+    def run(spot_caps: Sequence[float], limit: dict[str, int]) -> None:
         heap = []
         for i, day in left:
             if left[(i, day)] and per_spot[i] < spot_caps[i]:
-                got = pick(i, day)
+                got = pick(i, day, limit)
                 if got is not None:
                     heap.append(
                         (-got[0] * params.decay ** per_day.get((i, day), 0), got[1], i, day)
@@ -350,7 +347,7 @@ def _allocate(
             if per_spot[i] >= spot_caps[i]:
                 continue
             k = per_day.get((i, day), 0)
-            got = pick(i, day)
+            got = pick(i, day, limit)
             if got is None:
                 continue
             worth = got[0] * params.decay**k
@@ -380,10 +377,9 @@ def _allocate(
             firsts[i].append((m, day))
         return _candidate(hotspots[i].site_id, key, band, worth, repeat, params)
 
-    run(caps)
+    run(caps, capacity)
     if params.fill_hours:
-        limit = fill
-        run([math.inf] * len(hotspots))
+        run([math.inf] * len(hotspots), fill)
     # With repeat_worth 0 the rule binds every visit: repeat candidates are not offered.
     chosen = [v for v in chosen if v.repeat_rule or params.repeat_worth > 0]
     chosen.sort(key=lambda v: (v.windows[0].start, v.site_id))

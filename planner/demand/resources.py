@@ -215,8 +215,9 @@ class PremisesWork:
     def __init__(self, visits: Sequence[VisitRequirement]) -> None:
         self._visits = sorted(visits, key=lambda v: (-v.prize, v.visit_id))
         self._taken: set[str] = set()
-        # Visits given to bought unit-shifts, per site and day.
+        # Visits given to bought unit-shifts, per site and day; a visit's open seconds a day.
         self._site_day: dict[tuple[str, dt.date], int] = {}
+        self._open_s: dict[tuple[str, dt.date], float] = {}
 
     def _fill(self, shift: UnitShift, mark: bool) -> float:
         room = shift.hours * 3600 * WORKING_SHARE
@@ -254,8 +255,11 @@ class PremisesWork:
         hours apart in office hours gets one a day, however many units are on duty, so a second
         unit-shift that day is not worth that visit again (the money goes to another day).
         """
-        open_s = sum(w.overlaps(day.start, day.end) for w in v.windows)
-        most = 1 + int(open_s // v.min_gap_s)
+        # Worth is asked of every candidate many times over while shifts are bought.
+        key = (v.visit_id, date)
+        if key not in self._open_s:
+            self._open_s[key] = sum(w.overlaps(day.start, day.end) for w in v.windows)
+        most = 1 + int(self._open_s[key] // v.min_gap_s)
         return self._site_day.get((v.site_id, date), 0) + per_site.get(v.site_id, 0) < most
 
     def value(self, shift: UnitShift) -> float:
