@@ -61,6 +61,7 @@ PRESENCES: tuple[str, ...] = Presence.__args__  # type: ignore[attr-defined]
 DRIVE_PAST_MAX_DWELL_MIN = 2.0
 """Longest dwell of a drive-past, minutes: a drive-past must never become a stop outside."""
 _KIND_PRESENCE = {"mp_home": "drive_past", "protest": "post"}
+_KIND_REASSURANCE = frozenset({"mp_office", "place_of_worship", "community_centre"})
 """Kinds whose usual presence is not ``visit`` (kept when a config overrides the kind)."""
 
 
@@ -354,6 +355,7 @@ class KindDemandConfig(_Model):
     priority: float = Field(default=1.0, gt=0, le=100)
     max_per_route: int = Field(default=1, ge=1, le=50)
     presence: Presence = "visit"
+    reassurance: bool = False  # patrols when hot spots leave time (planner.demand.patrol)
 
     @model_validator(mode="after")
     def _drive_past_is_short(self) -> KindDemandConfig:
@@ -375,7 +377,7 @@ def _default_kinds() -> dict[str, KindDemandConfig]:
     # Why these: MPs' surgeries are fixed, short, public and high-risk, so every session is
     # covered; offices are visited daily; worship sites at the week's main prayer times. A
     # dated gathering (surgery, protest, event) may be visited several times by the same unit.
-    return {
+    kinds = {
         "mp_office": KindDemandConfig(visits_per_week=5, min_gap_h=20, priority=3.0),
         "mp_surgery": KindDemandConfig(
             visits_per_week=1, min_gap_h=0.5, required=True, priority=5.0, max_per_route=4
@@ -397,6 +399,10 @@ def _default_kinds() -> dict[str, KindDemandConfig]:
         "event": KindDemandConfig(visits_per_week=1, min_gap_h=1, priority=2.0, max_per_route=4),
         "hotspot": KindDemandConfig(visits_per_week=7, min_gap_h=6, priority=1.0),
     }
+    # Standing premises take reassurance patrols; not an MP's home (a private address, driven
+    # past only), nor a dated gathering (nothing to protect outside its time).
+    patrolled = _KIND_REASSURANCE
+    return {k: v.model_copy(update={"reassurance": k in patrolled}) for k, v in kinds.items()}
 
 
 class DemandConfig(_Model):
@@ -447,6 +453,13 @@ class DemandConfig(_Model):
         le=120,
         description="foot units patrol hot spots within this walk of their station",
     )
+    reassurance_worth: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="worth of a reassurance patrol at a site of a kind with reassurance = true, "
+        "relative to a visit there, for time the hot spots cannot fill (0: none)",
+    )
 
     post_slot_min: int = Field(
         default=60,
@@ -459,13 +472,14 @@ class DemandConfig(_Model):
     @classmethod
     def _merge_defaults(cls, v: object) -> object:
         # A config overrides only the kinds it names; the rest keep their defaults. A kind
-        # overridden without a presence keeps its usual one: tuning a protest's priority must
-        # not quietly turn its post into a 15-minute visit.
+        # overridden without a presence or reassurance keeps its usual one: tuning a protest's
+        # priority must not quietly turn its post into a 15-minute visit.
         if isinstance(v, dict):
             merged: dict[str, object] = dict(_default_kinds())
             for kind, given in v.items():
-                if isinstance(given, dict) and "presence" not in given and kind in _KIND_PRESENCE:
-                    given = {**given, "presence": _KIND_PRESENCE[kind]}
+                if isinstance(given, dict):
+                    usual = {"presence": _KIND_PRESENCE.get(kind, "visit")}
+                    given = {**usual, "reassurance": kind in _KIND_REASSURANCE, **given}
                 merged[kind] = given
             return merged
         return v

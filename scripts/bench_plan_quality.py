@@ -11,8 +11,8 @@ the deployability figures of :mod:`planner.planning.quality` against issue 12's 
 * no same-time repeats where the windows allow otherwise.
 
 The baseline, measured in the same run on the same inputs, is the plan without elastic
-hot-spot dosage (premises and required visits only, hot spots offered nothing): the ratio
-column is utilisation with dosage over utilisation without it. Absolute times and peak memory
+work (premises and required visits only: hot spots offered nothing, no reassurance patrols):
+the ratio column is utilisation with it over utilisation without it. Absolute times and peak memory
 are printed too.
 
     python scripts/bench_plan_quality.py                       # every example area
@@ -81,7 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         quality, elapsed = _quality(inputs, args.iterations)
         peak_mb = tracemalloc.get_traced_memory()[1] / 1e6
         tracemalloc.stop()
-        baseline, _ = _quality(dataclasses.replace(inputs, hotspot_demand=()), args.iterations)
+        # The baseline offers no elastic work at all: no hot-spot visits, no patrols.
+        plain = config.model_copy(
+            update={"demand": config.demand.model_copy(update={"reassurance_worth": 0.0})}
+        )
+        baseline, _ = _quality(
+            dataclasses.replace(inputs, hotspot_demand=(), config=plain), args.iterations
+        )
         ratio = quality.utilisation / baseline.utilisation if baseline.utilisation else float("inf")
         rho = quality.harm_dosage_spearman
         print(

@@ -220,3 +220,28 @@ def test_read_text_helper(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> N
         read_text(path, what="site file", allow_cp1252=True)
     with pytest.raises(InputError, match="plan not found"):
         read_text(tmp_path / "plan.json", what="plan")
+
+
+def test_kind_override_keeps_its_usual_presence_and_reassurance() -> None:
+    """Overriding a kind's priority keeps the kind's presence and reassurance patrols.
+
+    The demo overrides ``place_of_worship`` without ``reassurance``: it keeps its patrols, an
+    MP's home has none and keeps its drive-past, and ``reassurance = false`` turns them off.
+    """
+    from planner.config import DemandConfig
+
+    demo = load_config(REPO / "data" / "demo" / "force.toml")
+    kinds = demo.demand.kinds
+    assert kinds["place_of_worship"].reassurance and kinds["place_of_worship"].priority == 2.5
+    assert kinds["mp_office"].reassurance and not kinds["mp_home"].reassurance
+    dem = DemandConfig.model_validate(
+        {
+            "kinds": {
+                "mp_home": {"visits_per_week": 2},
+                "mp_office": {"visits_per_week": 3, "reassurance": False},
+            }
+        }
+    )
+    assert dem.kinds["mp_home"].presence == "drive_past" and not dem.kinds["mp_home"].reassurance
+    assert not dem.kinds["mp_office"].reassurance
+    assert dem.kinds["community_centre"].reassurance

@@ -59,7 +59,9 @@ reported as missed visits.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import heapq
 import math
 from collections.abc import Callable, Sequence
@@ -74,6 +76,8 @@ from planner.demand.weekly import Site, VisitRequirement
 from planner.demand.windows import TimeWindow
 
 __all__ = [
+    "PATROL_GROUP_SUFFIX",
+    "PATROL_WINDOW",
     "DosageParams",
     "HotspotDemand",
     "HotspotSlots",
@@ -82,6 +86,14 @@ __all__ = [
     "hotspot_demands",
     "within_walk",
 ]
+
+
+_EPOCH = dt.datetime(2000, 1, 3, tzinfo=dt.UTC)
+
+#: Suffix of a patrol point's group id (its site id plus this).
+PATROL_GROUP_SUFFIX = "~patrol"
+#: The window label of a reassurance patrol's visits (the stop keeps its site's kind).
+PATROL_WINDOW = "reassurance patrol"
 
 
 @dataclass(frozen=True)
@@ -153,12 +165,19 @@ class HotspotDemand:
     ``steer`` scales the worth and number of its candidates only (never what the hot spot is
     worth when shifts are bought or doses are balanced): a re-plan sets it to bring a dose
     out of line with harm back towards it (``planner.planning.steer``).
+
+    ``patrol`` marks a reassurance patrol point at a tension site of kind ``kind``
+    (:mod:`planner.demand.patrol`): offered only for the time hot spots leave unfilled, never
+    in a band that overlaps one of ``avoid`` (where its site's own visits may fall).
     """
 
     site_id: str
     base_prize: float
     profile: Profile
     steer: float = 1.0
+    patrol: bool = False
+    kind: str = "hotspot"
+    avoid: tuple[TimeWindow, ...] = ()
 
     @property
     def offer_prize(self) -> float:
@@ -235,6 +254,8 @@ def hotspot_candidates(
             for band in _bands(day, phase, params.min_gap_s):
                 if not any(band.overlaps(s.start, s.end) >= usable_s for s in servers[i]):
                     continue
+                if any(band.overlaps(a.start, a.end) > 0 for a in h.avoid):
+                    continue
                 jitter = 1.0 + 0.02 * stable_fraction(params.seed, "jitter", h.site_id, band.start)
                 value = h.offer_prize * h.profile.mean_weight(band.start, band.end) * jitter
                 # With the UTC offset: the hour the clocks go back repeats its local times.
@@ -248,9 +269,9 @@ def hotspot_candidates(
     fleet = sum(
         (s.end - s.start).total_seconds() / (params.dwell_s + params.hop(s.mode)) for s in shifts
     )
-    total = sum(h.offer_prize for i, h in enumerate(hotspots) if servers[i]) or 1.0
+    total = sum(h.offer_prize for i, h in enumerate(hotspots) if servers[i] and not h.patrol) or 1.0
     caps = [max(1, math.ceil(params.share_cap * fleet * h.offer_prize / total)) for h in hotspots]
-    return _allocate(pool, (capacity, fill), caps, hotspots, params)
+    return _patrols_below_hotspots(_allocate(pool, (capacity, fill), caps, hotspots, params))
 
 
 def _band_visits(
@@ -267,6 +288,21 @@ def _band_visits(
     }
 
 
+def _slot(band: TimeWindow, length: dt.timedelta) -> int:
+    """The clock slot of ``band``'s start (rounded down to ``length``).
+
+    Bands of different hot spots have different phases, so capacity is counted per clock
+    slot to compare like with like.
+    """
+    return (band.start - _EPOCH) // length
+
+
+def _minute_of_day(band: TimeWindow) -> int:
+    """``band``'s local start as a minute of the day."""
+    t = band.start.astimezone(LONDON)
+    return t.hour * 60 + t.minute
+
+
 def _allocate(
     pool: Sequence[tuple[float, str, int, dt.date, TimeWindow]],
     capacities: tuple[dict[str, int], dict[str, int]],
@@ -281,26 +317,19 @@ def _allocate(
     band the hot spot already has on another day at an overlapping time of day. So spreading
     visits over the hours changes *when* a hot spot is visited, never *how much*.
 
-    Two passes over the same greedy. The first fills each band up to its ``oversupply``
+    Three passes over the same greedy. The first fills each band up to its ``oversupply``
     capacity (``capacities[0]``) within each hot spot's share cap ``caps``. The caps go to the
     most valuable hours first, so hours of little harm (the small hours) could be left with
     fewer candidates than the units then on duty can visit, and a bought night shift idle.
     The second pass lifts the caps but fills each band only up to what the units on duty could
-    visit (``capacities[1]``): every paid hour has work, given by the same harm order.
+    visit (``capacities[1]``): every paid hour has work, given by the same harm order. The
+    third offers patrol points (``HotspotDemand.patrol``) the room the hot spots left: up to
+    what the units could visit where hot spots have candidates, to the oversupply where none
+    has (there no hot spot gives the optimiser the choice it needs to fit the patrol gap).
     """
     capacity, fill = capacities
-    # Bands of different hot spots have different phases, so capacity is counted per clock
-    # slot of the band's start (rounded down to the band length) to compare like with like.
-    slot_len = dt.timedelta(seconds=params.min_gap_s)
-    epoch = dt.datetime(2000, 1, 3, tzinfo=dt.UTC)
-
-    def slot(band: TimeWindow) -> int:
-        return (band.start - epoch) // slot_len
-
-    def minute(band: TimeWindow) -> int:
-        t = band.start.astimezone(LONDON)
-        return t.hour * 60 + t.minute
-
+    slot = functools.partial(_slot, length=dt.timedelta(seconds=params.min_gap_s))
+    minute = _minute_of_day
     taken_in_slot: dict[int, int] = {}
     per_spot = [0] * len(hotspots)
     per_day: dict[tuple[int, dt.date], int] = {}
@@ -332,10 +361,10 @@ def _allocate(
 
     chosen: list[VisitRequirement] = []
 
-    def run(spot_caps: Sequence[float], limit: dict[str, int]) -> None:
+    def run(spot_caps: Sequence[float], limit: dict[str, int], patrol: bool) -> None:
         heap = []
         for i, day in left:
-            if left[(i, day)] and per_spot[i] < spot_caps[i]:
+            if hotspots[i].patrol == patrol and left[(i, day)] and per_spot[i] < spot_caps[i]:
                 got = pick(i, day, limit)
                 if got is not None:
                     heap.append(
@@ -375,25 +404,56 @@ def _allocate(
         times[i].append((m, day))
         if not repeat:
             firsts[i].append((m, day))
-        return _candidate(hotspots[i].site_id, key, band, worth, repeat, params)
+        return _candidate(hotspots[i], key, band, worth, repeat, params)
 
-    run(caps, capacity)
+    run(caps, capacity, False)
     if params.fill_hours:
-        run([math.inf] * len(hotspots), fill)
+        run([math.inf] * len(hotspots), fill, False)
+    patrol_limit = {
+        key: capacity[key] if not taken_in_slot.get(slot(band)) else fill[key]
+        for _, key, _, _, band in pool
+    }
+    run([math.inf] * len(hotspots), patrol_limit, True)
     # With repeat_worth 0 the rule binds every visit: repeat candidates are not offered.
     chosen = [v for v in chosen if v.repeat_rule or params.repeat_worth > 0]
     chosen.sort(key=lambda v: (v.windows[0].start, v.site_id))
     return chosen
 
 
+def _patrols_below_hotspots(chosen: list[VisitRequirement]) -> list[VisitRequirement]:
+    """Patrol candidates worth at most half the least hot-spot candidate.
+
+    So the optimiser takes a reassurance patrol only where no hot-spot visit fits: patrols
+    fill time, they never displace hot-spot dosage.
+    """
+    hot = [v.prize for v in chosen if not v.group]
+    if not hot:
+        return chosen
+    ceiling = 0.5 * min(hot)
+    return [dataclasses.replace(v, prize=min(v.prize, ceiling)) if v.group else v for v in chosen]
+
+
 def _candidate(
-    site_id: str, key: str, band: TimeWindow, worth: float, repeat: bool, params: DosageParams
+    point: HotspotDemand,
+    key: str,
+    band: TimeWindow,
+    worth: float,
+    repeat: bool,
+    params: DosageParams,
 ) -> VisitRequirement:
-    """A hot-spot candidate visit in ``band``; a repeat candidate is cheaper and rule-free."""
+    """A candidate visit in ``band``; a repeat candidate is cheaper and rule-free.
+
+    A patrol point's candidates form a group of their own (``<site>~patrol``): its gap and
+    time-of-day rule are the hot spots', not its site's (a 20-hour gap between office visits
+    would allow one patrol a day), and its ``avoid`` windows keep them clear of the site's
+    own visits.
+    """
     return VisitRequirement(
         visit_id=key,
-        site_id=site_id,
-        kind="hotspot",
+        site_id=point.site_id,
+        kind=point.kind,
+        group=f"{point.site_id}{PATROL_GROUP_SUFFIX}" if point.patrol else "",
+        window=PATROL_WINDOW if point.patrol else "",
         windows=(band,),
         dwell_s=params.dwell_s,
         min_gap_s=params.min_gap_s,

@@ -167,6 +167,8 @@ class VisitRequirement:
         The name of its named window; ``""`` if unnamed.
     presence
         ``visit``, ``drive_past`` or ``post`` (:data:`planner.config.PRESENCES`).
+    group
+        The solver's group when not the site's (``""``): a patrol's (:mod:`.patrol`).
     """
 
     visit_id: str
@@ -182,6 +184,7 @@ class VisitRequirement:
     presence: str = "visit"
     repeat_gap_s: float = 0.0
     repeat_rule: bool = True
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -778,8 +781,7 @@ def build_demand(
     kept_sites: list[Site] = []
     for site in sites:
         if site.kind == "hotspot":
-            # Hot spots have no fixed visits: they take every free minute of the deployed
-            # unit-shifts, as candidates made once the shifts are known (planner.demand.dosage).
+            # Hot spots have no fixed visits: candidates fill the shifts (planner.demand.dosage).
             kept_sites.append(site)
             continue
         made = _site_visits(site, config, whole_week)

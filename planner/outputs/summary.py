@@ -25,16 +25,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from planner.config import MP_KINDS
+from planner.demand.dosage import PATROL_WINDOW
 from planner.outputs.tables import dosage_rows
 from planner.outputs.templating import render
 from planner.outputs.text import day_label, local
-from planner.planning.plan import Plan, PlanRoute, RejectedSite, UnservedVisit
+from planner.planning.plan import Plan, PlanRoute, PlanStop, RejectedSite, UnservedVisit
 
 if TYPE_CHECKING:
     from planner.demand.hotspots import HotspotResult
     from planner.planning.week import PlanResult
 
 #: Columns of summary.md's tables: (figure key, column title).
+#: The by-kind table's row for reassurance patrols (:mod:`planner.demand.patrol`).
+PATROL_KIND_ROW = "reassurance_patrol"
+
 KIND_COLUMNS = (
     ("kind", "Kind"),
     ("asked", "Visits asked"),
@@ -243,7 +247,9 @@ def _coverage(plan: Plan, facts: RunFacts) -> list[Figure]:
         ),
     ]
     forms = [_visit_form(u) for u in plan.unserved]
-    named_made = sum(bool(s.window) and s.presence != "post" for s in stops)
+    named_made = sum(
+        bool(s.window) and s.presence != "post" and s.window != PATROL_WINDOW for s in stops
+    )
     named_missed = forms.count("named")
     if named_made + named_missed:
         out.append(
@@ -277,6 +283,16 @@ def _coverage(plan: Plan, facts: RunFacts) -> list[Figure]:
         )
     if facts.no_hotspots:
         out.append(Figure("Hot spots", facts.no_hotspots))
+    patrols = [s for s in stops if s.window == PATROL_WINDOW]
+    if patrols:
+        out.append(
+            Figure(
+                "Reassurance patrols",
+                f"{len(patrols):,} at {len({s.site_id for s in patrols}):,} tension sites "
+                f"({sum(s.dwell_s for s in patrols) / 3600:,.1f} h on site), in paid time the "
+                "hot spots could not fill",
+            )
+        )
     return out
 
 
@@ -396,6 +412,11 @@ def _rejected_rows(rejected: Sequence[RejectedSite]) -> list[dict[str, object]]:
     ]
 
 
+def _kind_row(stop: PlanStop) -> str:
+    """A stop's row in the by-kind table: reassurance patrols have their own, not their site's."""
+    return PATROL_KIND_ROW if stop.window == PATROL_WINDOW else stop.kind
+
+
 def summary_figures(plan: Plan, facts: RunFacts | None = None) -> SummaryFigures:
     """The commander's headline, the tables by kind, day and unit, and the appendix."""
     facts = facts or RunFacts()
@@ -403,14 +424,14 @@ def summary_figures(plan: Plan, facts: RunFacts | None = None) -> SummaryFigures
     reasons = Counter(u.reason.split(":")[0] for u in plan.unserved).most_common()
     lines = [*_coverage(plan, facts), *_misses(plan, reasons), *_money(plan, facts)]
 
-    made = Counter(s.kind for s in plan.stops)
+    made = Counter(_kind_row(s) for s in plan.stops)
     missed = Counter(u.kind for u in plan.unserved)
     req = Counter(u.kind for u in plan.unserved if u.required)
     harm_made: dict[str, float] = defaultdict(float)
     harm_all: dict[str, float] = defaultdict(float)
     for s in plan.stops:
-        harm_made[s.kind] += s.prize
-        harm_all[s.kind] += s.prize
+        harm_made[_kind_row(s)] += s.prize
+        harm_all[_kind_row(s)] += s.prize
     for miss in plan.unserved:
         harm_all[miss.kind] += miss.prize
     by_kind = [

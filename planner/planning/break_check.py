@@ -48,6 +48,8 @@ class _BreakCheck:
         self.index = {loc: i for i, loc in enumerate(model.location_ids)}
         self.matrices = model.problem.travel_time_s
         self.max_per_route = {g.group_id: g.max_per_route for g in model.problem.groups}
+        # A site's reassurance patrols are a group of their own, with their own limit.
+        self.group_of = {v.visit_id: v.group for v in model.problem.visits}
         self.errs: list[str] = []
 
     def route(self, r: PlanRoute) -> None:
@@ -130,8 +132,8 @@ class _BreakCheck:
             self.errs.append(f"route {rid!r}: break_leave set but no stop after the break")
 
     def repeats(self, r: PlanRoute) -> None:
-        """A site's visits on the whole unit-shift, both legs together."""
-        for site, n in Counter(s.site_id for s in r.stops).items():
+        """A site's visits (a group's) on the whole unit-shift, both legs together."""
+        for site, n in Counter(self.group_of.get(s.visit_id) or s.site_id for s in r.stops).items():
             limit = self.max_per_route.get(site)
             if limit is not None and n > limit:
                 self.errs.append(

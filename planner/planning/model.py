@@ -25,6 +25,7 @@ import numpy as np
 from planner.common import LONDON
 from planner.demand.control import control_days, drop_control
 from planner.demand.dosage import dosage_params, hotspot_candidates
+from planner.demand.patrol import patrol_points
 from planner.demand.resources import UnitShift
 from planner.demand.weekly import VisitRequirement
 from planner.demand.windows import TimeWindow
@@ -161,9 +162,13 @@ def _hotspot_candidates(
 
     A car unit serves a hot spot it can reach and leave in time; a foot unit one within
     ``foot_reach_min`` of its station on foot, as walked on the network. None is offered on
-    a control hot-spot-day (``[evaluation] control_share``).
+    a control hot-spot-day (``[evaluation] control_share``). Reassurance patrols at tension
+    sites fill the room the hot spots leave (:mod:`planner.demand.patrol`).
     """
-    hot = inputs.hotspot_demand
+    hot = [
+        *inputs.hotspot_demand,
+        *patrol_points(inputs.demand.sites, inputs.demand.visits, inputs.config),
+    ]
     if not hot:
         return []
     config = inputs.config
@@ -182,7 +187,9 @@ def _hotspot_candidates(
 
     candidates = hotspot_candidates(hot, inputs.resources.selected, can_serve, params=params)
     # Randomised control hot-spot-days get no extra patrol (planner.demand.control).
-    return drop_control(candidates, control_days(config, [h.site_id for h in hot]))
+    return drop_control(
+        candidates, control_days(config, [h.site_id for h in inputs.hotspot_demand])
+    )
 
 
 def _visits_and_groups(
@@ -238,15 +245,16 @@ def _visits_and_groups(
                 windows=tuple(starts),
                 prize=req.prize,
                 required=req.required,
-                group=req.site_id,
+                group=req.group or req.site_id,
                 repeat_rule=req.repeat_rule,
                 clock_offset_s=_clock_offset_s(t0, req.windows[0].start),
             )
         )
+        gid = req.group or req.site_id
         group = groups.setdefault(
-            req.site_id,
+            gid,
             Group(
-                group_id=req.site_id,
+                group_id=gid,
                 min_gap_s=req.min_gap_s,
                 max_per_route=req.max_per_route,
                 repeat_gap_s=req.repeat_gap_s,
@@ -255,7 +263,7 @@ def _visits_and_groups(
         # A site's requirements may differ (a re-plan's held visits carry no time-of-day
         # rule): the group keeps the widest, which binds only the visits with the rule.
         if req.repeat_gap_s > group.repeat_gap_s:
-            groups[req.site_id] = dataclasses.replace(group, repeat_gap_s=req.repeat_gap_s)
+            groups[gid] = dataclasses.replace(group, repeat_gap_s=req.repeat_gap_s)
     return visits, groups, no_window
 
 

@@ -10,7 +10,9 @@ solver's own bookkeeping, so they can check it:
 * **named windows** - the share of required named windows (e.g. Jumu'ah) served;
 * **post minutes uncovered** - minutes of continuous-presence posts nobody held;
 * **same-time repeats** - pairs of visits to one site on different days starting within
-  ``repeat_min`` of the same local time, where the site's windows did not force it.
+  ``repeat_min`` of the same local time, where the site's windows did not force it; a site's
+  reassurance patrols (:mod:`planner.demand.patrol`) are counted apart from its own visits,
+  with the hot spots' elastic visits.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from planner.common import LONDON
+from planner.demand.dosage import PATROL_GROUP_SUFFIX
 from planner.planning.plan import Plan, PlanRoute
 
 __all__ = ["PlanQuality", "measure", "spearman"]
@@ -196,9 +199,12 @@ def measure(
     minutes: dict[str, float] = defaultdict(float)
     starts: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
     served = set()
+    # A site's reassurance patrols are an elastic offer like a hot spot's, apart from its own
+    # visits: their repeats are counted with the hot spots' (rule-bound, or beyond the dose).
+    group_of = {str(getattr(r, "visit_id", "")): str(getattr(r, "group", "")) for r in requirements}
     for s in plan.stops:
         minutes[s.site_id] += s.dwell_s / 60
-        starts[s.site_id].append((s.start, s.visit_id))
+        starts[group_of.get(s.visit_id) or s.site_id].append((s.start, s.visit_id))
         served.add(s.visit_id)
     ids = sorted(hotspot_harm)
     rho = spearman([hotspot_harm[i] for i in ids], [minutes.get(i, 0.0) for i in ids])
@@ -228,10 +234,11 @@ def measure(
     def forced(a: str, b: str) -> bool:
         return a in short or b in short or windows_of.get(a) == windows_of.get(b)
 
-    premises = {k: v for k, v in starts.items() if k not in hotspot_harm}
+    elastic = {k for k in starts if k in hotspot_harm or k.endswith(PATROL_GROUP_SUFFIX)}
+    premises = {k: v for k, v in starts.items() if k not in elastic}
     free, forced_n = _repeats(premises, forced, repeat_min)
     hot_free, hot_dose = _repeats(
-        {k: v for k, v in starts.items() if k in hotspot_harm},
+        {k: v for k, v in starts.items() if k in elastic},
         lambda a, b: a in dose or b in dose,
         repeat_min,
     )
