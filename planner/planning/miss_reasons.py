@@ -2,8 +2,9 @@
 
 Each reason is tested from a situation built to produce it (``tests/planning/test_miss_reasons.py``):
 no window this week, no unit-shift covers the window, no unit can reach it in time, the gap rule
-allows only k, the funded hours are used up, or lower value (only when a deployed unit could have
-made it).
+allows only k, the funded hours are used up, lower value (only when a deployed unit could have
+made it and did only work worth more around its time), or not fitted by the search (a deployed
+unit that could have made it did work worth less then: the search's shortfall, said as such).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from planner.planning.model import PlanningModel, seconds_from
 from planner.routing.problem import RoutingProblem, Visit
 from planner.routing.solver import Solution
 
-__all__ = ["idle_reasons", "max_spaced_starts", "missed_visits", "unserved_reasons"]
+__all__ = ["NOT_FITTED", "idle_reasons", "max_spaced_starts", "missed_visits", "unserved_reasons"]
 
 
 def _reachable(
@@ -39,6 +40,45 @@ def _reachable(
         and serves_alone(problem.travel_time_s[mode], depot, early, late, v)
         for mode, depot, early, late in vehicles
     )
+
+
+#: A missed visit that a deployed unit could have made instead of cheaper work at the time.
+NOT_FITTED = (
+    "not fitted by the search: a deployed unit that could have made it made visits worth less "
+    "around its time instead; the search stopped before finding a plan with it (more "
+    "iterations or a longer time limit may)"
+)
+
+
+def _cheaper_around(
+    problem: RoutingProblem,
+    solution: Solution,
+    visit_index: int,
+    windows: Sequence[tuple[float, float]],
+    index: dict[str, int],
+) -> bool:
+    """Whether a route that could serve the visit alone in ``windows`` served cheaper work then.
+
+    "Then" is from its first start to its last start plus its service. If so the search, not
+    the value of the rest, left it out: "lower value than what was chosen" would be untrue.
+    """
+    v = problem.visits[visit_index]
+    if not windows:
+        return False
+    lo = min(a for a, _ in windows)
+    hi = max(b for _, b in windows) + v.service_s
+    vehicles = {k.vehicle_id: k for k in problem.vehicles}
+    for route in solution.routes:
+        k = vehicles[route.vehicle_id]
+        row = [(k.mode, k.start_location, k.earliest_start_s, k.latest_end_s)]
+        if not _reachable(problem, visit_index, row, windows):
+            continue
+        if any(
+            lo <= stop.start_s <= hi and problem.visits[index[stop.visit_id]].prize < v.prize
+            for stop in route.stops
+        ):
+            return True
+    return False
 
 
 def missed_visits(model: PlanningModel, solution: Solution) -> list[str]:
@@ -107,10 +147,13 @@ def unserved_reasons(model: PlanningModel, solution: Solution) -> dict[str, str]
         elif vid in model.unservable:
             reasons[vid] = model.unservable[vid]
         elif i is not None and _reachable(problem, i, funded, clear_of_site(i)):
-            reasons[vid] = (
-                "lower value than what was chosen: a deployed unit could have made it, but its "
-                "time went to visits worth more"
-            )
+            if _cheaper_around(problem, solution, i, clear_of_site(i), index):
+                reasons[vid] = NOT_FITTED
+            else:
+                reasons[vid] = (
+                    "lower value than what was chosen: a deployed unit could have made it, but "
+                    "its time went to visits worth more"
+                )
         elif i is not None and _reachable(problem, i, funded):
             site_group = groups.get(problem.visits[i].group or "")
             gap_h = site_group.min_gap_s / 3600 if site_group is not None else 0.0

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from planner.config import ForceConfig, load_config
+from planner.planning.miss_reasons import _cheaper_around
 from planner.planning.plan import Plan
 from planner.planning.week import make_plan
-from planner.routing.solver import MaxIterations
+from planner.routing.problem import RoutingProblem, Vehicle, Visit
+from planner.routing.solver import MaxIterations, Solution
+from planner.routing.solver.solution import Route, Stop
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = "site_id,name,kind,risk,lon,lat,windows,visits_per_week,min_gap_h,required,priority\n"
@@ -176,3 +180,46 @@ def test_lower_value_only_when_a_deployed_unit_could(
     assert not reasons(plan, "A")
     (why,) = reasons(plan, "B")
     assert why.startswith("lower value than what was chosen"), why
+
+
+def test_not_fitted_when_the_unit_did_cheaper_work_then() -> None:
+    """A unit that could make the missed visit did cheaper work in its window: the search's fault.
+
+    One car, depot 0, sites 1 and 2 a minute away. The plan served the patrol P (worth 1) at
+    10:00 and missed V (worth 8, window 09:30-10:30): "lower value than what was chosen" would
+    be untrue, so the reason must say the search did not fit it. Had the car served a visit
+    worth more (W, 20) instead, nothing cheaper was done then.
+    """
+    mat = np.full((3, 3), 60.0)
+    np.fill_diagonal(mat, 0.0)
+    h = 3600.0
+    visits = (
+        Visit("V", 1, 900.0, ((9.5 * h, 10.5 * h - 900),), 8.0),
+        Visit("P", 2, 900.0, ((9.5 * h, 10.5 * h - 900),), 1.0),
+        Visit("W", 2, 900.0, ((9.5 * h, 10.5 * h - 900),), 20.0),
+    )
+    problem = RoutingProblem(
+        name="t",
+        visits=visits,
+        vehicles=(Vehicle("CAR", "car", 0, 0, 9 * h, 11 * h, 2 * h),),
+        groups=(),
+        travel_time_s={"car": mat},
+    )
+    index = {v.visit_id: i for i, v in enumerate(visits)}
+
+    def served(vid: str) -> Solution:
+        stop = Stop(vid, 10 * h - 60, 10 * h, 10 * h + 900)
+        return Solution(
+            "t",
+            0,
+            (Route("CAR", (stop,), 10 * h - 120, 10 * h + 960),),
+            ("V",),
+            1.0,
+            120.0,
+            0.0,
+            "ok",
+        )
+
+    windows = visits[0].windows
+    assert _cheaper_around(problem, served("P"), 0, windows, index)
+    assert not _cheaper_around(problem, served("W"), 0, windows, index)
