@@ -98,6 +98,7 @@ from planner.outputs.map_layers import (
     latlon,
 )
 from planner.outputs.map_time import TimeControl, unit_timelines
+from planner.outputs.summary import run_facts
 from planner.outputs.text import esc, is_sensitive
 from planner.planning.plan import Plan
 
@@ -253,7 +254,7 @@ def plan_map(
         days=days,
         units=units,
         legend_html=legend_html(colours, redact, has_hotspots, groups),
-        summary_html=summary_html(plan, figures["all"]),
+        summary_html=summary_html(plan, figures["all"], run_facts(result)),
         prefix="Leaflet" if secure else '<a href="https://leafletjs.com">Leaflet</a>',
         attribution=attribution,
         sites=site_visits(plan, redact),

@@ -17,7 +17,7 @@ from folium.template import Template
 
 from planner.config import MP_KINDS
 from planner.outputs.map_assets import KIND_SYMBOLS, PROTECTED_COLOUR
-from planner.outputs.summary import summary_figures
+from planner.outputs.summary import RunFacts, summary_figures
 from planner.outputs.templating import macros, template_text
 from planner.outputs.text import day_label, esc, hm
 from planner.planning.plan import Plan, PlanRoute, PlanStop
@@ -134,9 +134,13 @@ def legend_html(
     return _part("legend", colours, redact, has_hotspots, PROTECTED_COLOUR, kinds)
 
 
-def summary_html(plan: Plan, week: Mapping[str, str]) -> str:
-    """The summary panel: the selected day's figures (``week`` at first), then ``summary.md``'s."""
-    return _part("summary", plan, summary_figures(plan), week)
+def summary_html(plan: Plan, week: Mapping[str, str], facts: RunFacts | None = None) -> str:
+    """The summary panel: the selected day's figures (``week`` at first), then ``summary.md``'s.
+
+    ``facts`` (:func:`~planner.outputs.summary.run_facts`) give the headline what the plan
+    alone does not hold (post minutes, a week without hot spots), as in ``summary.md``.
+    """
+    return _part("summary", plan, summary_figures(plan, facts), week)
 
 
 def rejects_html(plan: Plan) -> str:

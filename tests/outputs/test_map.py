@@ -20,6 +20,7 @@ from planner.common import LONDON, to_bng
 from planner.outputs.geometry import lonlat, redaction_area
 from planner.outputs.map import default_secure, plan_map, render_map, write_map
 from planner.outputs.map_assets import leaflet_assets
+from planner.outputs.summary import run_facts, summary_figures
 from planner.outputs.text import day_label
 from planner.planning.week import PlanResult
 from tests.outputs.hostile import EVIL, EVIL_TEMPLATE, with_evil_names
@@ -141,13 +142,17 @@ def test_routes_and_stops(which: str, request: pytest.FixtureRequest) -> None:
 
 
 def test_summary_panel_figures(demo_plan: PlanResult, demo_html: str) -> None:
-    """The summary panel carries the figures of summary.md."""
+    """The summary panel carries the figures of summary.md, run facts too (post minutes)."""
     plan = demo_plan.plan
     assert f"{plan.prize_covered:,.1f} of {plan.prize_total:,.1f}" in demo_html
     assert (
         f"{plan.budget['used_officer_hours']:,.1f} of {plan.budget['funded_officer_hours']:,.1f} funded"
         in demo_html
     )
+    lines = summary_figures(plan, run_facts(demo_plan)).lines
+    (posts,) = [f.value for f in lines if f.label == "Posts covered"]
+    minutes = posts[posts.index("; ") :]
+    assert minutes.endswith(" minutes)") and minutes in demo_html
 
 
 @pytest.mark.parametrize("which", ["demo_html", "demo_secure_html", "rutland_html"])
