@@ -578,9 +578,10 @@ class HotspotSlots:
         key = (hour, i)
         if key not in self._weights:
             h = self._hot[i]
-            self._weights[key] = h.base_prize * h.profile.mean_weight(
-                hour, hour + dt.timedelta(hours=1)
-            )
+            end = hour + dt.timedelta(hours=1)
+            # A patrol point offers nothing in an hour near its site's own visits.
+            near = any(a.overlaps(hour, end) > 0 for a in h.avoid)
+            self._weights[key] = 0.0 if near else h.base_prize * h.profile.mean_weight(hour, end)
         return self._weights[key]
 
     def _fill(self, shift: UnitShift, mark: bool) -> float:
@@ -595,7 +596,7 @@ class HotspotSlots:
             for i in sorted(spots, key=lambda i: -self._weight(hour, i)):
                 free = per_spot - self._taken.get((hour, i), 0.0)
                 got = min(free, want)
-                if got <= 0:
+                if got <= 0 or self._weight(hour, i) <= 0:
                     continue
                 worth += got * self._weight(hour, i)
                 want -= got

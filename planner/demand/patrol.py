@@ -34,6 +34,7 @@ takes are stops in the ``reassurance patrol`` window in every output.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
@@ -43,7 +44,7 @@ from planner.demand.profiles import Profile
 from planner.demand.weekly import Site, VisitRequirement
 from planner.demand.windows import TimeWindow
 
-__all__ = ["patrol_points"]
+__all__ = ["patrol_points", "patrols_below"]
 
 
 def patrol_points(
@@ -101,3 +102,18 @@ def patrol_points(
             )
         )
     return out
+
+
+def patrols_below(
+    hotspots: Sequence[HotspotDemand], points: Sequence[HotspotDemand]
+) -> list[HotspotDemand]:
+    """``points`` each worth at most half the least hot spot in its least valuable hour.
+
+    For buying unit-shifts (:class:`~planner.demand.dosage.HotspotSlots`): a patrol then never
+    outranks a hot spot in any hour, so shifts are bought for patrols only where hot spots
+    leave them unused. With no hot spots, ``points`` as they are.
+    """
+    if not hotspots:
+        return list(points)
+    ceiling = 0.5 * min(h.base_prize * min(h.profile.weights) for h in hotspots)
+    return [dataclasses.replace(p, base_prize=min(p.base_prize, ceiling)) for p in points]

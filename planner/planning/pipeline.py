@@ -23,12 +23,14 @@ from planner.demand.dosage import (
     within_walk,
 )
 from planner.demand.hotspots import HotspotResult, find_hotspots
+from planner.demand.patrol import patrol_points, patrols_below
 from planner.demand.resources import Resources, UnitShift, resources_for_week
 from planner.demand.sites import SitePoints, read_site_points
 from planner.demand.weekly import (
     Demand,
     Reject,
     Site,
+    VisitRequirement,
     build_demand,
     required_visits,
     sites_from_points,
@@ -206,7 +208,7 @@ def rebuy(
     resources = resources_for_week(
         config,
         inputs.demand.visits,
-        hotspot_value(config, hot, inputs.demand.sites, inputs.stations),
+        hotspot_value(config, hot, inputs.demand.sites, inputs.stations, inputs.demand.visits),
         exclude=exclude,
         relief=relief,
     )
@@ -218,8 +220,16 @@ def hotspot_value(
     hot: Sequence[HotspotDemand],
     sites: Sequence[Site],
     stations: SitePoints,
+    visits: Sequence[VisitRequirement] = (),
 ) -> HotspotSlots | None:
-    """The hot-spot patrol each further unit-shift would add, for buying shifts."""
+    """The hot-spot patrol each further unit-shift would add, for buying shifts.
+
+    Reassurance patrols at tension sites (:mod:`planner.demand.patrol`; ``visits`` are the
+    week's own visits they keep clear of) count too, each hour below every hot spot, so a
+    unit-shift is bought for them only when hot spots cannot use it: where there are few or
+    no hot spots, the funded hours still buy patrols instead of lying unspent.
+    """
+    hot = [*hot, *patrols_below(hot, patrol_points(sites, visits, config))]
     if not hot:
         return None
     xy = {s.site_id: (s.x_m, s.y_m) for s in sites}
@@ -242,9 +252,8 @@ def hotspot_value(
 
     # No unit-shift is bought for control hot-spot-days (planner.demand.control).
     ids = [h.site_id for h in hot]
-    return HotspotSlots(
-        hot, treated_reach(reach, ids, control_days(config, ids)), dosage_params(config)
-    )
+    control = control_days(config, [h.site_id for h in hot if not h.patrol])
+    return HotspotSlots(hot, treated_reach(reach, ids, control), dosage_params(config))
 
 
 def _check_unique_ids(station_ids: list[str], sites: list[Site]) -> None:
@@ -364,7 +373,7 @@ def prepare_week(config: ForceConfig, *, cache_dir: str | Path) -> WeekInputs:
     demand = build_demand(config, placed, rejects=rejects)
     hot = hotspot_demands(demand.sites, hotspots, config)
     resources = resources_for_week(
-        config, demand.visits, hotspot_value(config, hot, demand.sites, stations)
+        config, demand.visits, hotspot_value(config, hot, demand.sites, stations, demand.visits)
     )
     return WeekInputs(
         config=config,

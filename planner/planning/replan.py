@@ -259,7 +259,7 @@ def _remaining_inputs(
         candidates,
         left_h,
         visits,
-        hotspot_value(config, hot, demand.sites, inputs.stations),
+        hotspot_value(config, hot, demand.sites, inputs.stations, visits),
         already=[*must, *(s for s in again if s not in must)],
     )
     resources = Resources(
