@@ -95,6 +95,37 @@ class Resources:
         """Money not spent on unit-shifts."""
         return self.leftover_officer_hours * self.cost_per_officer_hour
 
+    def unspent_reason(self) -> str:
+        """Why the money left over bought no further unit-shift (``""`` if none is left).
+
+        In the order the buying tests them: the rota has no unit-shift left; what is left
+        costs less than any that is; each it could buy breaks a unit's rest; or none of them
+        has work that those bought do not already cover.
+        """
+        left = self.leftover_officer_hours
+        if left * self.cost_per_officer_hour < 1.0:
+            return ""
+        chosen = {s.shift_id for s in self.selected}
+        rest = [c for c in self.candidates if c.shift_id not in chosen]
+        if not rest:
+            return "every unit-shift of the rota is bought; add units or shifts to the config"
+        affordable = [c for c in rest if c.officer_hours <= left + 1e-9]
+        if not affordable:
+            cheapest = min(c.officer_hours for c in rest) * self.cost_per_officer_hour
+            return f"it buys no further unit-shift (the cheapest costs £{cheapest:,.0f})"
+        by_unit: dict[str, list[UnitShift]] = {}
+        for s in self.selected:
+            by_unit.setdefault(s.unit_id, []).append(s)
+        if not any(rest_ok(c, by_unit.get(c.unit_id, [])) for c in affordable):
+            return (
+                f"each unit-shift it could buy would give a unit two shifts in a day or less "
+                f"than {MIN_REST_H:g} hours' rest; add units or shifts to the config"
+            )
+        return (
+            "no further unit-shift has work: the visits, hot-spot and patrol hours it could "
+            "cover are covered by those bought"
+        )
+
     def summary(self) -> str:
         """What the budget buys, per day and mode, and what is left over."""
         lines = [

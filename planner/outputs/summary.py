@@ -118,6 +118,10 @@ class RunFacts:
     no_hotspots
         Why the week has no hot spots (``""`` if it has some, or it is not known): then no
         funded time goes to hot-spot patrol, and the headline says so and why.
+    unspent
+        Why the money the bought unit-shifts leave bought no more
+        (:meth:`~planner.demand.resources.Resources.unspent_reason`; ``""``: none left, or
+        not known).
     """
 
     synthetic_roads: bool | None = None
@@ -125,6 +129,7 @@ class RunFacts:
     hotspots: tuple[tuple[str, str, float], ...] = ()
     post_slots: tuple[tuple[str, float], ...] = ()
     no_hotspots: str = ""
+    unspent: str = ""
 
 
 def run_facts(result: PlanResult) -> RunFacts:
@@ -142,6 +147,7 @@ def run_facts(result: PlanResult) -> RunFacts:
             if v.presence == "post"
         ),
         no_hotspots=_no_hotspots(found),
+        unspent=result.inputs.resources.unspent_reason(),
     )
 
 
@@ -350,6 +356,9 @@ def _money(plan: Plan, facts: RunFacts) -> list[Figure]:
         money += f"{deployed:,} bought unit-shifts deployed"
     if bought_h is not None and bought_h - used_h >= 1e-6:
         money += f" ({bought_h - used_h:,.1f} bought officer-hours had no work, not spent)"
+    unbought = plan.budget["pounds_per_week"] - (bought_h or used_h) * cost_h
+    if facts.unspent and unbought >= 1.0:
+        money += f"; £{unbought:,.0f} not used to buy unit-shifts: {facts.unspent}"
     return [
         Figure("Money", money),
         Figure(

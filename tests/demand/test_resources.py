@@ -160,3 +160,23 @@ def test_a_sites_gap_spreads_the_money_over_days(config: ForceConfig) -> None:
     early = [s for s in candidate_shifts(config) if s.shift == "early"]
     bought = select_shifts(early, 3 * early[0].officer_hours, visits)
     assert sorted(s.day for s in bought) == list(days)
+
+
+def test_unspent_money_says_why(config: ForceConfig) -> None:
+    """Money the bought unit-shifts leave says why it bought no more, in the buying's order.
+
+    Rutland (£42.50 an officer-hour; a unit-shift is 16 officer-hours, £680):
+    * £9,000 with work everywhere: 13 bought, £160 left, less than any unit-shift;
+    * £100,000 with work everywhere: the rota's units cannot work more without breaking rest;
+    * £100,000 with no work: nothing is bought, and the reason says no unit-shift has work;
+    * nothing left over: no reason.
+    """
+    res = resources_for_week(config, hotspot_value=everywhere)
+    assert res.unspent_reason() == "it buys no further unit-shift (the cheapest costs £680)"
+    rich = with_budget(config, 100_000)
+    res = resources_for_week(rich, hotspot_value=everywhere)
+    assert "two shifts in a day or less than 11 hours' rest" in res.unspent_reason()
+    idle = resources_for_week(rich)
+    assert not idle.selected and idle.unspent_reason().startswith("no further unit-shift has work")
+    exact = with_budget(config, 13 * 16 * 42.5)
+    assert resources_for_week(exact, hotspot_value=everywhere).unspent_reason() == ""
