@@ -137,7 +137,9 @@ def run_facts(result: PlanResult) -> RunFacts:
     found = result.inputs.hotspots
     return RunFacts(
         synthetic_roads=result.inputs.config.area.synthetic is not None,
-        bought_unit_shifts=len(result.inputs.resources.selected),
+        # Routed plus idle, not the inputs' purchase: a re-plan's inputs buy only the rest of
+        # the week, while its plan keeps the routes already under way.
+        bought_unit_shifts=len(result.plan.routes) + len(result.plan.idle_shifts),
         hotspots=tuple((h.site_id, h.label, h.share_of_harm) for h in found.hotspots)
         if found is not None
         else (),

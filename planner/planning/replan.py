@@ -62,7 +62,7 @@ from pathlib import Path
 import numpy as np
 
 from planner.config import ForceConfig
-from planner.demand.dosage import dosage_params
+from planner.demand.dosage import PATROL_GROUP_SUFFIX, PATROL_WINDOW, dosage_params
 from planner.demand.resources import (
     Resources,
     UnitShift,
@@ -150,11 +150,17 @@ class ReplanResult:
 def _pin(req: VisitRequirement | None, stop: PlanStop, hot_gap_s: float) -> VisitRequirement:
     """A locked visit's requirement: required, its window its earlier service exactly.
 
-    A hot-spot visit (``req`` is ``None``: not in the demand) gets the hot spots' gap.
+    A hot-spot visit or reassurance patrol (``req`` is ``None``: not in the demand) gets the
+    hot spots' gap; a patrol stays in its site's patrol group (:mod:`planner.demand.patrol`),
+    apart from the site's own visits, as when it was offered.
     """
-    window = (TimeWindow(stop.start, stop.departure),)
+    # A millisecond's slack: plan times are kept to the microsecond, so a first stop's start
+    # (the drive from the station, to the microsecond) can fall a fraction after its own
+    # record, and a window of no width would then refuse the very visit it locks.
+    window = (TimeWindow(stop.start, stop.departure + dt.timedelta(milliseconds=1)),)
     if req is not None:
         return dataclasses.replace(req, windows=window, required=True)
+    patrol = stop.window == PATROL_WINDOW
     return VisitRequirement(
         visit_id=stop.visit_id + LOCKED_SUFFIX,
         site_id=stop.site_id,
@@ -168,6 +174,7 @@ def _pin(req: VisitRequirement | None, stop: PlanStop, hot_gap_s: float) -> Visi
         window=stop.window,
         presence=stop.presence,
         repeat_rule=False,  # a lock keeps its time, whatever the time-of-day rule says
+        group=f"{stop.site_id}{PATROL_GROUP_SUFFIX}" if patrol else "",
     )
 
 
