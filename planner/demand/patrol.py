@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 from planner.config import ForceConfig
@@ -44,7 +45,7 @@ from planner.demand.profiles import Profile
 from planner.demand.weekly import Site, VisitRequirement
 from planner.demand.windows import TimeWindow
 
-__all__ = ["patrol_points", "patrols_below"]
+__all__ = ["PATROL_BUY_SCALE", "patrol_points", "patrols_for_buying"]
 
 
 def patrol_points(
@@ -104,16 +105,26 @@ def patrol_points(
     return out
 
 
-def patrols_below(
+#: A patrol's worth when unit-shifts are bought, relative to its worth in the plan: a
+#: tie-break after premises visits and hot spots (a shift with one premises visit to make
+#: outbids one of a whole day's patrols), yet above nothing, so where hot spots are few or
+#: none the money still buys shifts for patrols rather than lying unspent.
+PATROL_BUY_SCALE = 1e-4
+
+
+def patrols_for_buying(
     hotspots: Sequence[HotspotDemand], points: Sequence[HotspotDemand]
 ) -> list[HotspotDemand]:
-    """``points`` each worth at most half the least hot spot in its least valuable hour.
+    """``points`` as unit-shift buying values them (:class:`~planner.demand.dosage.HotspotSlots`).
 
-    For buying unit-shifts (:class:`~planner.demand.dosage.HotspotSlots`): a patrol then never
-    outranks a hot spot in any hour, so shifts are bought for patrols only where hot spots
-    leave them unused. With no hot spots, ``points`` as they are.
+    Each is worth :data:`PATROL_BUY_SCALE` of its worth, and at most half the least hot spot
+    in its least valuable hour, so no hour of patrol outranks a hot spot or a premises visit:
+    shifts are bought for patrols only with the money those leave.
     """
-    if not hotspots:
-        return list(points)
-    ceiling = 0.5 * min(h.base_prize * min(h.profile.weights) for h in hotspots)
-    return [dataclasses.replace(p, base_prize=min(p.base_prize, ceiling)) for p in points]
+    ceiling = (
+        0.5 * min(h.base_prize * min(h.profile.weights) for h in hotspots) if hotspots else math.inf
+    )
+    return [
+        dataclasses.replace(p, base_prize=min(p.base_prize, ceiling) * PATROL_BUY_SCALE)
+        for p in points
+    ]

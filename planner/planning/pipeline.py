@@ -23,7 +23,7 @@ from planner.demand.dosage import (
     within_walk,
 )
 from planner.demand.hotspots import HotspotResult, find_hotspots
-from planner.demand.patrol import patrol_points, patrols_below
+from planner.demand.patrol import patrol_points, patrols_for_buying
 from planner.demand.resources import Resources, UnitShift, resources_for_week
 from planner.demand.sites import SitePoints, read_site_points
 from planner.demand.weekly import (
@@ -225,11 +225,11 @@ def hotspot_value(
     """The hot-spot patrol each further unit-shift would add, for buying shifts.
 
     Reassurance patrols at tension sites (:mod:`planner.demand.patrol`; ``visits`` are the
-    week's own visits they keep clear of) count too, each hour below every hot spot, so a
-    unit-shift is bought for them only when hot spots cannot use it: where there are few or
-    no hot spots, the funded hours still buy patrols instead of lying unspent.
+    week's own visits they keep clear of) count too, as a tie-break after premises visits and
+    hot spots (:func:`~planner.demand.patrol.patrols_for_buying`): where there are few or no
+    hot spots, the funded hours still buy patrols instead of lying unspent.
     """
-    hot = [*hot, *patrols_below(hot, patrol_points(sites, visits, config))]
+    hot = [*hot, *patrols_for_buying(hot, patrol_points(sites, visits, config))]
     if not hot:
         return None
     xy = {s.site_id: (s.x_m, s.y_m) for s in sites}
