@@ -154,6 +154,16 @@ def unserved_reasons(model: PlanningModel, solution: Solution) -> dict[str, str]
                     "lower value than what was chosen: a deployed unit could have made it, but "
                     "its time went to visits worth more"
                 )
+        elif i is not None and (
+            later := [
+                s
+                for s, row in zip(unbought, unfunded, strict=True)
+                if _reachable(problem, i, [row], clear_of_site(i))
+            ]
+        ):
+            # The site's visits made leave it no time on the units bought, but a unit-shift
+            # the budget did not buy could make it clear of them: the money is the limit.
+            reasons[vid] = _unbought_reason(later, res)
         elif i is not None and _reachable(problem, i, funded):
             site_group = groups.get(problem.visits[i].group or "")
             gap_h = site_group.min_gap_s / 3600 if site_group is not None else 0.0

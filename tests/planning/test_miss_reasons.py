@@ -223,3 +223,26 @@ def test_not_fitted_when_the_unit_did_cheaper_work_then() -> None:
     windows = visits[0].windows
     assert _cheaper_around(problem, served("P"), 0, windows, index)
     assert not _cheaper_around(problem, served("W"), 0, windows, index)
+
+
+def test_money_not_the_gap_when_an_unbought_shift_could(
+    demo: ForceConfig, cache: Path, tmp_path: Path
+) -> None:
+    """Two visits to a hall open Tuesday and Thursday mornings, money for one unit-shift.
+
+    The unit bought makes one; the other fits only the other morning, clear of the first by
+    the site's gap, where no unit is bought. The money is the limit, not the gap rule (the
+    reason named the gap rule, true of the units bought but not the limit).
+    """
+    plan = plan_with(
+        demo,
+        cache,
+        tmp_path,
+        [f"A,Hall,community_centre,low,{NEAR},Tue 09:00-12:00; Thu 09:00-12:00,2,24,,"],
+        units=["NB-CAR-1"],
+        shifts={"NB-CAR-1": ["early"]},
+        pounds=800.0,
+    )
+    assert len(plan.routes) == 1
+    (why,) = reasons(plan, "A")
+    assert why.startswith("the funded hours are used up"), why
