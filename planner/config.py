@@ -61,8 +61,9 @@ PRESENCES: tuple[str, ...] = Presence.__args__  # type: ignore[attr-defined]
 DRIVE_PAST_MAX_DWELL_MIN = 2.0
 """Longest dwell of a drive-past, minutes: a drive-past must never become a stop outside."""
 _KIND_PRESENCE = {"mp_home": "drive_past", "protest": "post"}
-_KIND_REASSURANCE = frozenset({"mp_office", "place_of_worship", "community_centre"})
 """Kinds whose usual presence is not ``visit`` (kept when a config overrides the kind)."""
+_KIND_REASSURANCE = frozenset({"mp_office", "place_of_worship", "community_centre"})
+"""Kinds with reassurance patrols by default: standing premises, not a home or a gathering."""
 
 
 MAX_CONFIG_BYTES = 1_000_000
@@ -399,10 +400,9 @@ def _default_kinds() -> dict[str, KindDemandConfig]:
         "event": KindDemandConfig(visits_per_week=1, min_gap_h=1, priority=2.0, max_per_route=4),
         "hotspot": KindDemandConfig(visits_per_week=7, min_gap_h=6, priority=1.0),
     }
-    # Standing premises take reassurance patrols; not an MP's home (a private address, driven
-    # past only), nor a dated gathering (nothing to protect outside its time).
-    patrolled = _KIND_REASSURANCE
-    return {k: v.model_copy(update={"reassurance": k in patrolled}) for k, v in kinds.items()}
+    return {
+        k: v.model_copy(update={"reassurance": k in _KIND_REASSURANCE}) for k, v in kinds.items()
+    }
 
 
 class DemandConfig(_Model):

@@ -426,11 +426,14 @@ def _patrols_below_hotspots(chosen: list[VisitRequirement]) -> list[VisitRequire
     So the optimiser takes a reassurance patrol only where no hot-spot visit fits: patrols
     fill time, they never displace hot-spot dosage.
     """
-    hot = [v.prize for v in chosen if not v.group]
+    hot = [v.prize for v in chosen if v.window != PATROL_WINDOW]
     if not hot:
         return chosen
     ceiling = 0.5 * min(hot)
-    return [dataclasses.replace(v, prize=min(v.prize, ceiling)) if v.group else v for v in chosen]
+    return [
+        dataclasses.replace(v, prize=min(v.prize, ceiling)) if v.window == PATROL_WINDOW else v
+        for v in chosen
+    ]
 
 
 def _candidate(

@@ -15,8 +15,9 @@ banded greedy as the hot spots (:func:`~planner.demand.dosage.hotspot_candidates
 * as visits of the site's own kind, labelled with the window ``reassurance patrol``
   (:data:`~planner.demand.dosage.PATROL_WINDOW`), so every protection of the site's kind
   (an MP's premises) holds for them;
-* only after the hot spots, in the room they leave in each band up to what the units on duty
-  could visit, so patrols never take a hot spot's place in the offer;
+* only after the hot spots, in the room they leave in each band: up to what the units on duty
+  could visit where hot spots have candidates, up to the hot spots' oversupply where none
+  has, so patrols never take a hot spot's place in the offer;
 * worth ``[demand] reassurance_worth`` (0.25) of a visit to the site (its kind's priority x
   its risk weight), and at most half the least hot-spot candidate, so the optimiser takes one
   only where no hot-spot visit fits;
@@ -29,7 +30,9 @@ banded greedy as the hot spots (:func:`~planner.demand.dosage.hotspot_candidates
   the week. A site with no windows is visited at any time, so it takes no patrols.
 
 Candidates the optimiser does not take are opportunities, never reported as missed; those it
-takes are stops in the ``reassurance patrol`` window in every output.
+takes are stops in the ``reassurance patrol`` window in every output. When unit-shifts are
+bought, patrols count only as a tie-break after premises visits and hot spots
+(:func:`patrols_for_buying`), so the money left after those still buys shifts to patrol.
 """
 
 from __future__ import annotations

@@ -35,10 +35,10 @@ if TYPE_CHECKING:
     from planner.demand.hotspots import HotspotResult
     from planner.planning.week import PlanResult
 
-#: Columns of summary.md's tables: (figure key, column title).
 #: The by-kind table's row for reassurance patrols (:mod:`planner.demand.patrol`).
 PATROL_KIND_ROW = "reassurance_patrol"
 
+#: Columns of summary.md's tables: (figure key, column title).
 KIND_COLUMNS = (
     ("kind", "Kind"),
     ("asked", "Visits asked"),

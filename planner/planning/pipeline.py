@@ -220,7 +220,7 @@ def hotspot_value(
     hot: Sequence[HotspotDemand],
     sites: Sequence[Site],
     stations: SitePoints,
-    visits: Sequence[VisitRequirement] = (),
+    visits: Sequence[VisitRequirement],
 ) -> HotspotSlots | None:
     """The hot-spot patrol each further unit-shift would add, for buying shifts.
 

@@ -148,7 +148,7 @@ class ReplanResult:
 
 
 def _pin(req: VisitRequirement | None, stop: PlanStop, hot_gap_s: float) -> VisitRequirement:
-    """A locked visit's requirement: required, its window its earlier service exactly.
+    """A locked visit's requirement: required, its window its earlier service (to the ms).
 
     A hot-spot visit or reassurance patrol (``req`` is ``None``: not in the demand) gets the
     hot spots' gap; a patrol stays in its site's patrol group (:mod:`planner.demand.patrol`),
