@@ -23,7 +23,7 @@ from planner.demand.dosage import (
     HotspotDemand,
     hotspot_candidates,
 )
-from planner.demand.patrol import patrol_points
+from planner.demand.patrol import PATROL_BUY_SCALE, patrol_points, patrols_for_buying
 from planner.demand.profiles import FLAT
 from planner.demand.resources import UnitShift
 from planner.demand.weekly import Demand, Site, VisitRequirement
@@ -192,3 +192,20 @@ def test_patrols_keep_the_gap_from_any_own_visit(
             assert (o_first - last).total_seconds() >= gap_s
         else:
             assert first > o_last and (first - o_last).total_seconds() >= gap_s
+
+
+def test_buying_counts_patrols_as_a_tie_break(config: ForceConfig, tmp_path: Path) -> None:
+    """When shifts are bought a patrol is worth PATROL_BUY_SCALE of itself, under every hot spot.
+
+    So a whole shift of patrols (at most about 3 an hour for 8 hours) is worth less than one
+    premises visit, and no patrol hour outranks the least hot spot in its least valued hour.
+    """
+    demand = _demand(config, tmp_path)
+    points = patrol_points(demand.sites, demand.visits, config)
+    alone = patrols_for_buying([], points)
+    assert [p.base_prize for p in alone] == [p.base_prize * PATROL_BUY_SCALE for p in points]
+    least_visit = min(v.prize for v in demand.visits)
+    assert all(24 * p.base_prize < least_visit for p in alone)
+    faint = HotspotDemand("HS-0", 0.01, FLAT)
+    under = patrols_for_buying([faint], points)
+    assert all(p.base_prize <= 0.5 * 0.01 * PATROL_BUY_SCALE for p in under)
