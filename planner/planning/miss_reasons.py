@@ -135,6 +135,7 @@ def unserved_reasons(model: PlanningModel, solution: Solution) -> dict[str, str]
 
     for vid in missed_visits(model, solution):
         i = index.get(vid)
+        clear = clear_of_site(i) if i is not None else []
         could = (
             [s for s, row in zip(unbought, unfunded, strict=True) if _reachable(problem, i, [row])]
             if i is not None and not _reachable(problem, i, funded)
@@ -146,8 +147,8 @@ def unserved_reasons(model: PlanningModel, solution: Solution) -> dict[str, str]
             reasons[vid] = _unbought_reason(could, res)
         elif vid in model.unservable:
             reasons[vid] = model.unservable[vid]
-        elif i is not None and _reachable(problem, i, funded, clear_of_site(i)):
-            if _cheaper_around(problem, solution, i, clear_of_site(i), index):
+        elif i is not None and _reachable(problem, i, funded, clear):
+            if _cheaper_around(problem, solution, i, clear, index):
                 reasons[vid] = NOT_FITTED
             else:
                 reasons[vid] = (
@@ -158,7 +159,7 @@ def unserved_reasons(model: PlanningModel, solution: Solution) -> dict[str, str]
             later := [
                 s
                 for s, row in zip(unbought, unfunded, strict=True)
-                if _reachable(problem, i, [row], clear_of_site(i))
+                if _reachable(problem, i, [row], clear)
             ]
         ):
             # The site's visits made leave it no time on the units bought, but a unit-shift
