@@ -81,6 +81,7 @@ from typing import Any
 from planner.common import LONDON, atomic_write_bytes
 from planner.config import PRESENCES
 from planner.demand.control import ControlChoice
+from planner.planning.time_use import TimeBudget, elapsed_s, overtime_s
 from planner.routing.jsondoc import JsonValue, load_json, show
 
 SCHEMA = "planner.plan/1"
@@ -148,6 +149,16 @@ class PlanRoute:
     break_leave: dt.datetime | None = None
 
     @property
+    def overtime_s(self) -> float:
+        """Seconds back at the station after the shift's end: overtime holding a post."""
+        return overtime_s(self.shift_end, self.return_)
+
+    @property
+    def overtime_officer_hours(self) -> float:
+        """Officer-hours of overtime, paid on top of the shift (in ``paid_officer_hours``)."""
+        return self.officers * self.overtime_s / 3600
+
+    @property
     def travel_s(self) -> float:
         """Driving or walking time between stops (the return leg excluded)."""
         return sum(s.travel_s for s in self.stops)
@@ -162,9 +173,9 @@ class PlanRoute:
         before the route's first departure and between stops is waiting for visit windows;
         idle after its last return is demand that ran out (see :class:`TimeBudget`).
         """
-        paid_s = _elapsed_s(self.shift_start, self.shift_end)
+        paid_s = elapsed_s(self.shift_start, self.shift_end) + self.overtime_s
         break_s = (
-            _elapsed_s(self.break_start, self.break_end)
+            elapsed_s(self.break_start, self.break_end)
             if self.break_start is not None and self.break_end is not None
             else 0.0
         )
@@ -175,14 +186,14 @@ class PlanRoute:
                 s for s in self.stops if self.break_start is None or s.start < self.break_start
             ]
             if self.break_return is not None and last_out:
-                travel_s += _elapsed_s(last_out[-1].departure, self.break_return)
-            travel_s += _elapsed_s(self.stops[-1].departure, self.return_)
+                travel_s += elapsed_s(last_out[-1].departure, self.break_return)
+            travel_s += elapsed_s(self.stops[-1].departure, self.return_)
         idle_s = max(0.0, paid_s - on_site_s - travel_s - break_s)
         if not self.stops:
             before_s, after_s = idle_s, 0.0
         else:
-            before_s = _elapsed_s(self.shift_start, self.leave)
-            after_s = _elapsed_s(self.return_, self.shift_end)
+            before_s = elapsed_s(self.shift_start, self.leave)
+            after_s = max(0.0, elapsed_s(self.return_, self.shift_end))
             if self.break_start is not None and self.leave >= self.break_start:
                 before_s -= break_s  # leg 1 had no stops: the break lies before the leave
             elif self.break_end is not None and self.return_ <= self.break_end:
@@ -197,55 +208,6 @@ class PlanRoute:
             ran_out_s=min(idle_s, max(0.0, after_s)),
             has_stops=bool(self.stops),
         )
-
-
-def _elapsed_s(a: dt.datetime, b: dt.datetime) -> float:
-    """Seconds from ``a`` to ``b``, in UTC (so right across a clock change)."""
-    return (b.astimezone(dt.UTC) - a.astimezone(dt.UTC)).total_seconds()
-
-
-#: Idle time above this share of the working time (paid minus break) gets an ``idle_reason``.
-IDLE_REASON_SHARE = 0.15
-
-
-@dataclass(frozen=True)
-class TimeBudget:
-    """One unit-shift's time, seconds: ``paid_s = on_site_s + travel_s + break_s + idle_s``.
-
-    ``waiting_s`` is idle before the first departure and between stops (the unit waits for a
-    visit window to open), ``ran_out_s`` idle after the last return (nothing left worth
-    going out for); they add up to ``idle_s``.
-    """
-
-    paid_s: float
-    on_site_s: float
-    travel_s: float
-    break_s: float
-    idle_s: float
-    waiting_s: float
-    ran_out_s: float
-    has_stops: bool
-
-    @property
-    def working_s(self) -> float:
-        """Paid time less the break."""
-        return self.paid_s - self.break_s
-
-    @property
-    def utilisation(self) -> float:
-        """Share of the working time on site or travelling: (on site + travel) / (paid - break)."""
-        return (self.on_site_s + self.travel_s) / self.working_s if self.working_s > 0 else 0.0
-
-    @property
-    def idle_reason(self) -> str:
-        """Why idle time is over 15% of the working time, from the route; empty if it is not."""
-        if self.working_s <= 0 or self.idle_s <= IDLE_REASON_SHARE * self.working_s:
-            return ""
-        if not self.has_stops:
-            return "no demand reachable in the shift"
-        if self.waiting_s >= self.ran_out_s:
-            return "waiting for windows"
-        return "demand ran out"
 
 
 @dataclass(frozen=True)
