@@ -448,10 +448,7 @@ class DemandConfig(_Model):
         description="candidate hot-spot visits offered, as a multiple of what units on duty can make",
     )
     foot_reach_min: float = Field(
-        default=30.0,
-        ge=5,
-        le=120,
-        description="foot units patrol hot spots within this walk of their station",
+        default=30.0, ge=5, le=120, description="foot units patrol hot spots within this walk"
     )
     reassurance_worth: float = Field(
         default=0.25,
@@ -460,12 +457,15 @@ class DemandConfig(_Model):
         description="worth of a reassurance patrol at a site of a kind with reassurance = true, "
         "relative to a visit there, for time the hot spots cannot fill (0: none)",
     )
-
     post_slot_min: int = Field(
-        default=60,
-        ge=15,
-        le=240,
-        description="a post (presence 'post') is covered in relief slots of this length",
+        default=60, ge=15, le=240, description="a post is covered in relief slots of this length"
+    )
+    post_overtime_min: int = Field(
+        default=30,
+        ge=0,
+        le=120,
+        description="a unit on a post at its shift's end stays until relieved or the post ends, "
+        "at most this long, and then goes back, paid as overtime (0: none)",
     )
 
     @field_validator("kinds", mode="before")

@@ -188,6 +188,7 @@ def shift_vehicles(
     required: Sequence[Visit] = (),
     travel_time_s: Mapping[str, np.ndarray] | None = None,
     relief: Collection[str] = (),
+    overtime_s: Mapping[str, float] | None = None,
 ) -> tuple[list[Vehicle], dict[str, ShiftLeg], dict[str, ShiftBreak]]:
     """The routing vehicles of the selected unit-shifts, with their legs and breaks.
 
@@ -195,7 +196,9 @@ def shift_vehicles(
     ``required`` visit (a fixed-time post at a protest, say) that this shift could make and
     no earlier shift's leg can make out of reach: then the next slot in the drawn order that
     keeps it reachable is taken (:func:`_choose_break`).  Shifts are taken in the order
-    given, so the result is deterministic.
+    given, so the result is deterministic.  A shift in ``overtime_s`` (shift id -> seconds,
+    :func:`~planner.planning.overtime.post_overtime_s`) may return that much after its end: its
+    last leg is that much longer, its ``paid_hours`` unchanged (the money is set aside).
 
     Returns
     -------
@@ -217,11 +220,18 @@ def shift_vehicles(
         t0 = week_start.astimezone(dt.UTC)
         start_s = (s.start.astimezone(dt.UTC) - t0).total_seconds()
         end_s = (s.end.astimezone(dt.UTC) - t0).total_seconds()
+        over_s = (overtime_s or {}).get(s.shift_id, 0.0)
         loc = station_loc[s.station_id]
         spans = [(s.shift_id, 1, start_s, end_s)]
         if needs_break(s.hours, config):
             brk = _choose_break(
-                s, (loc, start_s, end_s), config, required, travel_time_s or {}, vehicles, relief
+                s,
+                (loc, start_s, end_s + over_s),
+                config,
+                required,
+                travel_time_s or {},
+                vehicles,
+                relief,
             )
             breaks[s.shift_id] = brk
             spans = [
@@ -230,6 +240,7 @@ def shift_vehicles(
             ]
         working_s = sum(hi - lo for _, _, lo, hi in spans)
         for vid, leg, lo, hi in spans:
+            extra = over_s if hi == end_s else 0.0
             legs[vid] = ShiftLeg(vid, s.shift_id, leg)
             vehicles.append(
                 Vehicle(
@@ -238,8 +249,8 @@ def shift_vehicles(
                     start_location=loc,
                     end_location=loc,
                     earliest_start_s=lo,
-                    latest_end_s=hi,
-                    max_duration_s=hi - lo,
+                    latest_end_s=hi + extra,
+                    max_duration_s=hi + extra - lo,
                     paid_hours=s.officer_hours * (hi - lo) / working_s if working_s else 0.0,
                 )
             )
@@ -327,14 +338,14 @@ def drop_repeats(
     return replace(
         solution,
         routes=tuple(
-            _without(r, dropped, vehicles[r.vehicle_id], problem) for r in solution.routes
+            without_stops(r, dropped, vehicles[r.vehicle_id], problem) for r in solution.routes
         ),
         unserved=tuple(solution.unserved) + tuple(sorted(dropped)),
         total_prize=solution.total_prize - sum(visits[d].prize for d in dropped),
     )
 
 
-def _without(route: Route, dropped: set[str], veh: Vehicle, problem: RoutingProblem) -> Route:
+def without_stops(route: Route, dropped: set[str], veh: Vehicle, problem: RoutingProblem) -> Route:
     """A route without the ``dropped`` stops: arrivals recomputed, service starts kept."""
     if not any(s.visit_id in dropped for s in route.stops):
         return route

@@ -31,6 +31,7 @@ from planner.demand.weekly import VisitRequirement
 from planner.demand.windows import TimeWindow
 from planner.errors import InputError
 from planner.planning.breaks import ShiftBreak, ShiftLeg, serves_alone, shift_vehicles
+from planner.planning.overtime import post_overtime_s
 from planner.planning.pipeline import WeekInputs
 from planner.roads.matrix import SiteGraph, travel_time_matrix
 from planner.roads.snapping import snap_sites
@@ -94,6 +95,9 @@ class PlanningModel:
         Routing vehicle id -> its unit-shift and leg (:mod:`planner.planning.breaks`).
     breaks
         Shift id -> its refreshment break at the station (shifts with a break only).
+    overtime_s
+        Shift id -> the overtime it may work to hold a post over its end, seconds
+        (:mod:`planner.planning.overtime`; shifts with some only).
     """
 
     inputs: WeekInputs
@@ -106,6 +110,20 @@ class PlanningModel:
     unservable: dict[str, str] = field(default_factory=dict)
     legs: dict[str, ShiftLeg] = field(default_factory=dict)
     breaks: dict[str, ShiftBreak] = field(default_factory=dict)
+    overtime_s: dict[str, float] = field(default_factory=dict)
+
+    def rota_end_s(self) -> dict[str, float]:
+        """The shift's own end of each routing vehicle given overtime (a last leg), by id."""
+        end_of = {
+            s.shift_id: seconds_from(self.week_start, s.end) for s in self.inputs.resources.selected
+        }
+        out = {}
+        for v in self.problem.vehicles:
+            leg = self.legs.get(v.vehicle_id)
+            over = self.overtime_s.get(leg.shift_id, 0.0) if leg is not None else 0.0
+            if leg is not None and over and abs(v.latest_end_s - over - end_of[leg.shift_id]) < 1:
+                out[v.vehicle_id] = end_of[leg.shift_id]
+        return out
 
     def to_time(self, seconds: float) -> dt.datetime:
         """A problem time as an aware UTC datetime (writers show it in Europe/London)."""
@@ -398,6 +416,7 @@ def build_model(
         if h.site_id in groups:
             groups[h.site_id] = dataclasses.replace(groups[h.site_id], dose_weight=h.base_prize)
 
+    overtime = _post_overtime(inputs, requirements, matrices, station_loc, loc_of)
     # A shift with a refreshment break is two vehicles (legs) either side of it at the station.
     vehicles, legs, breaks = shift_vehicles(
         inputs.resources.selected,
@@ -407,6 +426,7 @@ def build_model(
         required=[v for v in visits if v.required],
         travel_time_s=matrices,
         relief=inputs.resources.relief,
+        overtime_s=overtime,
     )
     visits, unservable = _demote_unservable(visits, vehicles, matrices)
     problem = RoutingProblem(
@@ -435,4 +455,29 @@ def build_model(
         breaks=breaks,
         requirements=requirements,
         unservable={**no_window, **unservable},
+        overtime_s=overtime,
+    )
+
+
+def _post_overtime(
+    inputs: WeekInputs,
+    requirements: Sequence[VisitRequirement],
+    matrices: Mapping[str, np.ndarray],
+    station_loc: Mapping[str, int],
+    loc_of: Mapping[str, int],
+) -> dict[str, float]:
+    """Overtime each bought unit-shift may work to hold a post over its end, seconds."""
+    res = inputs.resources
+
+    def trip_s(s: UnitShift, site_id: str) -> tuple[float, float]:
+        mat, a, b = matrices[s.mode], station_loc[s.station_id], loc_of[site_id]
+        return float(mat[a, b]), float(mat[b, a])
+
+    return post_overtime_s(
+        res.selected,
+        requirements,
+        trip_s,
+        max_min=inputs.config.demand.post_overtime_min,
+        money_left=res.leftover_pounds,
+        cost_per_officer_hour=res.cost_per_officer_hour,
     )

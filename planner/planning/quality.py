@@ -69,7 +69,8 @@ def _break_s(route: PlanRoute) -> float:
 
 def _route_times(route: PlanRoute) -> tuple[float, float, float, float]:
     """Paid, on-site, travelling and break seconds of one route, from its stops' times."""
-    paid = (route.shift_end - route.shift_start).total_seconds()
+    # Overtime holding a post past the shift's end is paid time too.
+    paid = (max(route.shift_end, route.return_) - route.shift_start).total_seconds()
     on_site = sum(s.dwell_s for s in route.stops)
     travel = sum(s.travel_s for s in route.stops)
     if route.stops:

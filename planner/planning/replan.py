@@ -688,7 +688,12 @@ def replan(
     assert_breaks_valid(model, part)
     asked = model.inputs.demand.visits
     ids = {r.visit_id for r in asked}
-    assert_rules_valid(part, asked, [r for r in model.requirements if r.visit_id not in ids])
+    assert_rules_valid(
+        part,
+        asked,
+        [r for r in model.requirements if r.visit_id not in ids],
+        overtime_max_min=model.inputs.config.demand.post_overtime_min,
+    )
 
     routes = tuple(sorted((*split.kept, *part.routes), key=lambda r: (r.shift_start, r.unit_id)))
     missed = {u.visit_id for u in part.unserved}

@@ -15,6 +15,8 @@ candidates), and checks the rules each stop must keep:
 * **posts**: a post slot is held from the slot's start to its end exactly, so a post's slots
   made, plus the ones reported uncovered, account for the whole post;
 * **gaps**: two visits to one site start at least the smaller of their minimum gaps apart;
+* **overtime**: a unit back at its station after its shift's end was holding a post: its
+  last stop is a post slot, and it is back at most ``overtime_max_min`` after the end;
 * **time of day**: two visits to one site on different days that are both bound by its
   time-of-day rule (``repeat_rule``, ``repeat_gap_s``: hot-spot candidates) start at least
   ``repeat_gap_s`` apart in local time of day (a day or more apart on the wall clock).
@@ -72,7 +74,11 @@ def _stop_errors(stop: PlanStop, req: VisitRequirement, where: str) -> list[str]
 
 
 def rule_errors(
-    plan: Plan, asked: Sequence[VisitRequirement], offered: Sequence[VisitRequirement] = ()
+    plan: Plan,
+    asked: Sequence[VisitRequirement],
+    offered: Sequence[VisitRequirement] = (),
+    *,
+    overtime_max_min: float = 0.0,
 ) -> list[str]:
     """Every broken rule of the module docstring, in the order found (empty: the plan keeps them).
 
@@ -85,6 +91,9 @@ def rule_errors(
         reported unserved.
     offered
         Visits the plan may make but need not report when it does not (hot-spot candidates).
+    overtime_max_min
+        The config's ``[demand] post_overtime_min``: the most a unit may be back after its
+        shift's end, having held a post.
     """
     reqs = {r.visit_id: r for r in (*asked, *offered)}
     errs: list[str] = []
@@ -111,6 +120,7 @@ def rule_errors(
         if r.visit_id not in made and r.visit_id not in unserved
     )
     errs.extend(_time_of_day_errors(plan, reqs))
+    errs.extend(_overtime_errors(plan, reqs, overtime_max_min))
     for site, got in starts.items():
         got.sort()
         for (t0, gap0, v0), (t1, gap1, v1) in itertools.pairwise(got):
@@ -120,6 +130,27 @@ def rule_errors(
                     f"site {site!r}: {v0} and {v1} start {(t1 - t0).total_seconds() / 60:.0f} "
                     f"min apart, less than the {need / 60:g} min gap"
                 )
+    return errs
+
+
+def _overtime_errors(plan: Plan, reqs: dict[str, VisitRequirement], max_min: float) -> list[str]:
+    """Routes back after their shift's end other than from a post, or later than allowed."""
+    errs = []
+    for route in plan.routes:
+        over_s = (_utc(route.return_) - _utc(route.shift_end)).total_seconds()
+        if over_s <= TOL_S:
+            continue
+        last = reqs.get(route.stops[-1].visit_id) if route.stops else None
+        if last is None or last.presence != "post":
+            errs.append(
+                f"route {route.route_id!r}: back {over_s / 60:.1f} min after its shift's end, "
+                "but not from a post"
+            )
+        if over_s > max_min * 60 + TOL_S:
+            errs.append(
+                f"route {route.route_id!r}: back {over_s / 60:.1f} min after its shift's end, "
+                f"more than the {max_min:g} min of overtime a post allows"
+            )
     return errs
 
 
@@ -147,10 +178,14 @@ def _time_of_day_errors(plan: Plan, reqs: dict[str, VisitRequirement]) -> list[s
 
 
 def assert_rules_valid(
-    plan: Plan, asked: Sequence[VisitRequirement], offered: Sequence[VisitRequirement] = ()
+    plan: Plan,
+    asked: Sequence[VisitRequirement],
+    offered: Sequence[VisitRequirement] = (),
+    *,
+    overtime_max_min: float = 0.0,
 ) -> None:
     """Raise :class:`InvalidPlanError` listing every broken rule (see :func:`rule_errors`)."""
-    errs = rule_errors(plan, asked, offered)
+    errs = rule_errors(plan, asked, offered, overtime_max_min=overtime_max_min)
     if errs:
         raise InvalidPlanError(
             f"plan breaks {len(errs)} demand rule(s): "

@@ -33,6 +33,7 @@ from planner.planning.model import (
     build_model,
     check_avoid_min,
 )
+from planner.planning.overtime import drop_overtime_work
 from planner.planning.pipeline import WeekInputs, prepare_week, rebuy
 from planner.planning.plan import (
     IdleShift,
@@ -48,6 +49,7 @@ from planner.planning.plan import (
 )
 from planner.planning.rule_check import assert_rules_valid
 from planner.planning.steer import dose_rank, on_site_s, steered_inputs
+from planner.planning.time_use import overtime_s
 from planner.routing.problem import RoutingProblem
 from planner.routing.solver import (
     MaxIterations,
@@ -212,7 +214,12 @@ def make_plan(
     # And the demand's rules (windows, posts, drive-pasts, gaps, nothing lost), the same way.
     demanded = model.inputs.demand.visits
     asked = {r.visit_id for r in demanded}
-    assert_rules_valid(plan, demanded, [r for r in model.requirements if r.visit_id not in asked])
+    assert_rules_valid(
+        plan,
+        demanded,
+        [r for r in model.requirements if r.visit_id not in asked],
+        overtime_max_min=inputs.config.demand.post_overtime_min,
+    )
     return PlanResult(plan=plan, model=model, solution=solution)
 
 
@@ -466,8 +473,11 @@ def _finish(model: PlanningModel, solution: Solution) -> Solution:
     Visits beyond a site's per-route limit over a unit-shift's two legs together are dropped
     (:func:`~planner.planning.breaks.drop_repeats`), and every route leaves as late as its
     service starts allow (:func:`~planner.planning.breaks.retime`), so a unit waits at the
-    station or the site it has just served, not outside the next one.
+    station or the site it has just served, not outside the next one.  Overtime goes only to
+    holding a post (:func:`~planner.planning.overtime.drop_overtime_work`).
     """
+    posts = {r.visit_id for r in model.requirements if r.presence == "post"}
+    solution = drop_overtime_work(model.problem, solution, model.rota_end_s(), posts)
     finished = retime(model.problem, drop_repeats(model.problem, solution, model.legs))
     assert_valid(model.problem, finished)
     return finished
@@ -541,7 +551,9 @@ def plan_from_solution(
                 shift_end=shift.end,
                 leave=model.to_time(route.leave_s),
                 return_=model.to_time(route.return_s),
-                paid_officer_hours=shift.officer_hours,
+                # Overtime holding a post over the shift's end is paid on top.
+                paid_officer_hours=shift.officer_hours
+                + shift.officers * overtime_s(shift.end, model.to_time(route.return_s)) / 3600,
                 stops=tuple(stops),
                 break_start=_time_or_none(model, route.brk.start_s if route.brk else None),
                 break_end=_time_or_none(model, route.brk.end_s if route.brk else None),
@@ -562,6 +574,7 @@ def plan_from_solution(
         for vid in missed_visits(model, solution)
     )
     res = inputs.resources
+    overtime_h = sum(r.overtime_officer_hours for r in routes)
     return Plan(
         force=cfg.name,
         week=cfg.week.label,
@@ -576,7 +589,7 @@ def plan_from_solution(
             "funded_officer_hours": round(res.funded_officer_hours, 4),
             "used_officer_hours": round(sum(r.paid_officer_hours for r in routes), 4),
             # Bought but given no route: paid for nothing, so counted as not spent.
-            "bought_officer_hours": round(res.used_officer_hours, 4),
+            "bought_officer_hours": round(res.used_officer_hours + overtime_h, 4),
         },
         routes=tuple(sorted(routes, key=lambda r: (r.shift_start, r.unit_id))),
         unserved=unserved,
