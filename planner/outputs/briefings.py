@@ -361,7 +361,13 @@ def _crew(
         station=station,
         shift=f"{hm(route.shift_start)}–{hm(route.shift_end)}",
         leave=hm(route.leave),
-        back=hm(route.return_),
+        back=hm(route.return_)
+        + (
+            f" ({route.overtime_s / 60:.0f} min overtime: hold the post until relieved or it "
+            "ends, then come straight back)"
+            if route.overtime_s
+            else ""
+        ),
         travel=f"{route.travel_s / 60:.0f} min",
         break_=(
             f"{hm(route.break_start)}–{hm(route.break_end)} at the station"

@@ -229,6 +229,11 @@ def add_routes(
         BindTooltip(
             f"{r.unit_id} · {day_label(r.day)} · {r.shift} {hm(r.shift_start)}–{hm(r.shift_end)}"
             f" · {len(r.stops)} stops{brk}"
+            + (
+                f" · back {hm(r.return_)}, {r.overtime_s / 60:.0f} min overtime holding a post"
+                if r.overtime_s
+                else ""
+            )
         ).add_to(line)
         line.add_to(fg)
         stops = folium.FeatureGroup(name=f"{r.route_id} stops", control=False, show=True)

@@ -359,6 +359,13 @@ def _money(plan: Plan, facts: RunFacts) -> list[Figure]:
     if bought_h is not None and bought_h - used_h >= 1e-6:
         money += f" ({bought_h - used_h:,.1f} bought officer-hours had no work, not spent)"
     unbought = plan.budget["pounds_per_week"] - (bought_h or used_h) * cost_h
+    overtime = [r for r in plan.routes if r.overtime_s]
+    if overtime:
+        over_h = sum(r.overtime_officer_hours for r in overtime)
+        money += (
+            f"; {over_h:,.1f} officer-hours (£{over_h * cost_h:,.0f}) of it overtime holding "
+            f"posts past the end of {_count(len(overtime), 'unit-shift')}"
+        )
     if facts.unspent and unbought >= 1.0:
         money += f"; £{unbought:,.0f} not used to buy unit-shifts: {facts.unspent}"
     return [

@@ -196,7 +196,8 @@ def test_an_area_without_crime_data_says_it_has_no_hot_spots(
 ) -> None:
     """With no crime data the headline says there are no hot spots, why, and what to add.
 
-    The money line says why the £392 left bought no further unit-shift.
+    The money line says why the money left (£392 less any post overtime paid from it) bought
+    no further unit-shift.
 
     Westminster's example names no crime data; the demo, with hot spots, has no such line.
     """
@@ -205,6 +206,10 @@ def test_an_area_without_crime_data_says_it_has_no_hot_spots(
     head = _headline(summary_markdown(result.plan, run_facts(result)))
     assert "**Hot spots**: none: the config names no crime data ([incidents] files)" in head
     assert "data.police.uk street-level CSVs" in head
-    # £5,000 buys 6 unit-shifts of £768 (two officers, 8 hours, £48 an hour): £392 is left.
-    assert "£392 not used to buy unit-shifts: it buys no further unit-shift (the cheapest" in head
+    # £5,000 buys 6 unit-shifts of £768 (two officers, 8 hours, £48 an hour): £392 is left,
+    # less the overtime of a unit holding the Saturday post past its shift's end.
+    overtime = sum(r.overtime_officer_hours for r in result.plan.routes) * 48.0
+    assert overtime < 392.0
+    left = f"£{392.0 - overtime:,.0f} not used to buy unit-shifts: it buys no further unit-shift"
+    assert left in head
     assert "**Hot spots**" not in _headline(summary_markdown(demo_plan.plan, run_facts(demo_plan)))
