@@ -334,10 +334,16 @@ def test_demand_never_overwrites_an_input(tmp_path_factory: pytest.TempPathFacto
 def test_strict_exits_3_when_a_required_visit_is_missed(tmp_path: Path) -> None:
     """`planner plan --strict` writes the run, names the missed visits, and exits 3.
 
-    Rutland's protest post runs to the early shift's end, so its last quarter-hour is always
-    missed: the early unit must drive back.
+    Rutland's protest post runs to the early shift's end; with no overtime allowed
+    (``post_overtime_min = 0``) its last quarter-hour is always missed, as the early unit must
+    drive back before its shift ends.
     """
-    config = Path(__file__).resolve().parents[1] / "data" / "rutland" / "force.toml"
+    rutland = Path(__file__).resolve().parents[1] / "data" / "rutland"
+    text = (rutland / "force.toml").read_text(encoding="utf-8")
+    text = text.replace('"../../../shared/', f'"{rutland.parents[2].as_posix()}/shared/')
+    text = text.replace('"sites.csv"', f'"{(rutland / "sites.csv").as_posix()}"')
+    config = tmp_path / "force.toml"
+    config.write_text(text.replace("[demand]\n", "[demand]\npost_overtime_min = 0\n"), "utf-8")
     args = ["plan", str(config), "--iterations", "30", "--cache-dir", str(tmp_path / "c")]
     strict = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "a"), "--strict"])
     assert strict.exit_code == 3, strict.output
