@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from planner.common import LONDON
+from planner.demand.resources import UnitShift
 from planner.planning.plan import (
     Plan,
     PlanRoute,
@@ -93,4 +94,20 @@ def sample_plan(
         unpredictability=Unpredictability(60.0, "last/plan.json", 3, 10.0, 9.5)
         if unpredictability
         else None,
+    )
+
+
+def shift(shift_id: str, hours: float, start_h: float = 7.0, officers: int = 2) -> UnitShift:
+    """A unit-shift at station ST-1 on the sample Monday."""
+    start = at(0, 0) + dt.timedelta(hours=start_h)
+    return UnitShift(
+        shift_id=shift_id,
+        unit_id=shift_id.split()[0],
+        mode="car",
+        officers=officers,
+        station_id="ST-1",
+        day=dt.date(2026, 11, 30),
+        shift="early",
+        start=start,
+        end=start + dt.timedelta(hours=hours),
     )

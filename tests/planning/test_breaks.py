@@ -10,7 +10,6 @@ import pytest
 from pydantic import ValidationError
 
 from planner.config import BreakConfig
-from planner.demand.resources import UnitShift
 from planner.planning.break_check import validate_breaks
 from planner.planning.breaks import (
     BREAK_GRID_S,
@@ -27,25 +26,9 @@ from planner.routing.problem import Group, RoutingProblem, Visit
 from planner.routing.solver import MaxIterations, Route, Solution, Stop, solve
 from planner.routing.validate import validate
 
-from .sample import at, sample_plan
+from .sample import at, sample_plan, shift
 
 T0 = at(0, 0)  # Monday 00:00 of the sample week
-
-
-def shift(shift_id: str, hours: float, start_h: float = 7.0, officers: int = 2) -> UnitShift:
-    """A unit-shift at station ST-1 on the sample Monday."""
-    start = T0 + dt.timedelta(hours=start_h)
-    return UnitShift(
-        shift_id=shift_id,
-        unit_id=shift_id.split()[0],
-        mode="car",
-        officers=officers,
-        station_id="ST-1",
-        day=dt.date(2026, 11, 30),
-        shift="early",
-        start=start,
-        end=start + dt.timedelta(hours=hours),
-    )
 
 
 # ------------------------------------------------------------------------ placement

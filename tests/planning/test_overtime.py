@@ -21,24 +21,14 @@ from planner.planning.week import PlanResult
 from planner.routing.problem import Group, RoutingProblem, Vehicle, Visit
 from planner.routing.solver import Route, Solution, Stop
 
-from .sample import at, sample_plan
+from .sample import at, sample_plan, shift
 
 HOUR = 3600.0
 
 
 def early(shift_id: str = "CAR-1 early", officers: int = 2, end_h: int = 15) -> UnitShift:
     """An early shift 07:00 to ``end_h``:00 on the sample Monday."""
-    return UnitShift(
-        shift_id=shift_id,
-        unit_id=shift_id.split()[0],
-        mode="car",
-        officers=officers,
-        station_id="ST-1",
-        day=dt.date(2026, 11, 30),
-        shift="early",
-        start=at(0, 7),
-        end=at(0, end_h),
-    )
+    return shift(shift_id, end_h - 7, officers=officers)
 
 
 def post(site: str, start: dt.datetime, end: dt.datetime) -> VisitRequirement:
