@@ -342,6 +342,18 @@ class CrewBriefing:
     sketch: RouteSketch
 
 
+def _overtime_note(route: PlanRoute) -> str:
+    """What the crew does on overtime after its shift's end (empty if none)."""
+    if not route.overtime_s:
+        return ""
+    why = (
+        "hold the post until relieved or it ends"
+        if route.stops and route.stops[-1].presence == "post"
+        else "finish the required visit"
+    )
+    return f" ({route.overtime_s / 60:.0f} min overtime: {why}, then come straight back)"
+
+
 def _crew(
     result: PlanResult,
     route: PlanRoute,
@@ -361,13 +373,7 @@ def _crew(
         station=station,
         shift=f"{hm(route.shift_start)}–{hm(route.shift_end)}",
         leave=hm(route.leave),
-        back=hm(route.return_)
-        + (
-            f" ({route.overtime_s / 60:.0f} min overtime: hold the post until relieved or it "
-            "ends, then come straight back)"
-            if route.overtime_s
-            else ""
-        ),
+        back=hm(route.return_) + _overtime_note(route),
         travel=f"{route.travel_s / 60:.0f} min",
         break_=(
             f"{hm(route.break_start)}–{hm(route.break_end)} at the station"

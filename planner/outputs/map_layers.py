@@ -230,7 +230,7 @@ def add_routes(
             f"{r.unit_id} · {day_label(r.day)} · {r.shift} {hm(r.shift_start)}–{hm(r.shift_end)}"
             f" · {len(r.stops)} stops{brk}"
             + (
-                f" · back {hm(r.return_)}, {r.overtime_s / 60:.0f} min overtime holding a post"
+                f" · back {hm(r.return_)}, {r.overtime_s / 60:.0f} min overtime"
                 if r.overtime_s
                 else ""
             )

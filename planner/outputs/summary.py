@@ -363,8 +363,9 @@ def _money(plan: Plan, facts: RunFacts) -> list[Figure]:
     if overtime:
         over_h = sum(r.overtime_officer_hours for r in overtime)
         money += (
-            f"; {over_h:,.1f} officer-hours (£{over_h * cost_h:,.0f}) of it overtime holding "
-            f"posts past the end of {_count(len(overtime), 'unit-shift')}"
+            f"; {over_h:,.1f} officer-hours (£{over_h * cost_h:,.0f}) of it overtime past the "
+            f"end of {_count(len(overtime), 'unit-shift')} (a post held until relieved, or a "
+            "required visit finished)"
         )
     if facts.unspent and unbought >= 1.0:
         money += f"; £{unbought:,.0f} not used to buy unit-shifts: {facts.unspent}"

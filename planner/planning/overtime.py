@@ -16,7 +16,9 @@ costs more than its budget; a shift whose overtime it cannot cover gets none.
 
 The solver sees only a longer last leg, so it could spend those minutes on any work.
 :func:`drop_overtime_work` then removes optional stops that keep a unit out after its shift
-for anything but a post: overtime is paid only to hold a post.
+for anything but a post: overtime is paid only for required work.  A required visit the
+solver put in those minutes is kept (dropping it would miss it), and the plan shows and pays
+that overtime too.
 """
 
 from __future__ import annotations

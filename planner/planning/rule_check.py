@@ -15,8 +15,9 @@ candidates), and checks the rules each stop must keep:
 * **posts**: a post slot is held from the slot's start to its end exactly, so a post's slots
   made, plus the ones reported uncovered, account for the whole post;
 * **gaps**: two visits to one site start at least the smaller of their minimum gaps apart;
-* **overtime**: a unit back at its station after its shift's end was holding a post: its
-  last stop is a post slot, and it is back at most ``overtime_max_min`` after the end;
+* **overtime**: a unit back at its station after its shift's end was doing required work:
+  its last stop is a post slot (held until relieved) or a required visit, and it is back at
+  most ``overtime_max_min`` after the end;
 * **time of day**: two visits to one site on different days that are both bound by its
   time-of-day rule (``repeat_rule``, ``repeat_gap_s``: hot-spot candidates) start at least
   ``repeat_gap_s`` apart in local time of day (a day or more apart on the wall clock).
@@ -93,7 +94,7 @@ def rule_errors(
         Visits the plan may make but need not report when it does not (hot-spot candidates).
     overtime_max_min
         The config's ``[demand] post_overtime_min``: the most a unit may be back after its
-        shift's end, having held a post.
+        shift's end, having held a post (or made a required visit in that time).
     """
     reqs = {r.visit_id: r for r in (*asked, *offered)}
     errs: list[str] = []
@@ -134,22 +135,22 @@ def rule_errors(
 
 
 def _overtime_errors(plan: Plan, reqs: dict[str, VisitRequirement], max_min: float) -> list[str]:
-    """Routes back after their shift's end other than from a post, or later than allowed."""
+    """Routes back after their shift's end other than from required work, or too late."""
     errs = []
     for route in plan.routes:
         over_s = (_utc(route.return_) - _utc(route.shift_end)).total_seconds()
         if over_s <= TOL_S:
             continue
         last = reqs.get(route.stops[-1].visit_id) if route.stops else None
-        if last is None or last.presence != "post":
+        if last is None or not (last.presence == "post" or last.required):
             errs.append(
                 f"route {route.route_id!r}: back {over_s / 60:.1f} min after its shift's end, "
-                "but not from a post"
+                "but not from a post or a required visit"
             )
         if over_s > max_min * 60 + TOL_S:
             errs.append(
                 f"route {route.route_id!r}: back {over_s / 60:.1f} min after its shift's end, "
-                f"more than the {max_min:g} min of overtime a post allows"
+                f"more than the {max_min:g} min of overtime allowed"
             )
     return errs
 

@@ -182,7 +182,11 @@ def test_overtime_after_a_post_stays() -> None:
 
 
 def test_a_required_visit_in_overtime_is_kept() -> None:
-    """A required visit is never dropped: the plan then shows the overtime, which is the truth."""
+    """A required visit is never dropped: the unit finishes it and is back on overtime.
+
+    The solver may put a required visit on a post's overtime to fit the week; it is made, and
+    the plan shows (and pays) the overtime.
+    """
     sol = _solution(("REQ#1", 9.8 * HOUR))
     assert drop_overtime_work(_problem(), sol, {"early": 10 * HOUR}, set()) == sol
 
@@ -190,7 +194,9 @@ def test_a_required_visit_in_overtime_is_kept() -> None:
 # ------------------------------------------------------------------------ the plan's rule
 
 
-def _late(route_stop_presence: str, minutes: float) -> tuple[Plan, VisitRequirement]:
+def _late(
+    route_stop_presence: str, minutes: float, required: bool = True
+) -> tuple[Plan, VisitRequirement]:
     """The sample plan with its first route back ``minutes`` after its shift's end."""
     plan = sample_plan()
     r = plan.routes[0]
@@ -200,6 +206,7 @@ def _late(route_stop_presence: str, minutes: float) -> tuple[Plan, VisitRequirem
         visit_id=last.visit_id,
         presence=route_stop_presence,
         dwell_s=last.dwell_s,
+        required=required,
     )
     stops = (*r.stops[:-1], dataclasses.replace(last, presence=route_stop_presence))
     late = dataclasses.replace(r, stops=stops, return_=r.shift_end + dt.timedelta(minutes=minutes))
@@ -207,19 +214,20 @@ def _late(route_stop_presence: str, minutes: float) -> tuple[Plan, VisitRequirem
 
 
 @pytest.mark.parametrize(
-    ("presence", "minutes", "max_min", "found"),
+    ("presence", "required", "minutes", "max_min", "found"),
     [
-        ("post", 10, 30, []),
-        ("post", 40, 30, ["more than the 30 min of overtime a post allows"]),
-        ("visit", 10, 30, ["but not from a post"]),
-        ("post", 10, 0, ["more than the 0 min of overtime a post allows"]),
+        ("post", True, 10, 30, []),
+        ("post", True, 40, 30, ["more than the 30 min of overtime allowed"]),
+        ("visit", True, 10, 30, []),
+        ("visit", False, 10, 30, ["but not from a post or a required visit"]),
+        ("post", True, 10, 0, ["more than the 0 min of overtime allowed"]),
     ],
 )
-def test_rule_check_allows_overtime_only_after_a_post(
-    presence: str, minutes: float, max_min: float, found: list[str]
+def test_rule_check_allows_overtime_only_for_required_work(
+    presence: str, required: bool, minutes: float, max_min: float, found: list[str]
 ) -> None:
-    """The plan's independent check: late back only from a post, and no later than allowed."""
-    plan, req = _late(presence, minutes)
+    """The plan's independent check: late back only from a post or a required visit, in time."""
+    plan, req = _late(presence, minutes, required)
     errs = [
         e for e in rule_errors(plan, [], [req], overtime_max_min=max_min) if "after its shift" in e
     ]
