@@ -114,15 +114,13 @@ class PlanningModel:
 
     def rota_end_s(self) -> dict[str, float]:
         """The shift's own end of each routing vehicle given overtime (a last leg), by id."""
-        end_of = {
-            s.shift_id: seconds_from(self.week_start, s.end) for s in self.inputs.resources.selected
-        }
         out = {}
         for v in self.problem.vehicles:
             leg = self.legs.get(v.vehicle_id)
-            over = self.overtime_s.get(leg.shift_id, 0.0) if leg is not None else 0.0
-            if leg is not None and over and abs(v.latest_end_s - over - end_of[leg.shift_id]) < 1:
-                out[v.vehicle_id] = end_of[leg.shift_id]
+            if leg is None or leg.shift_id not in self.overtime_s:
+                continue
+            if leg.leg == 2 or leg.shift_id not in self.breaks:  # the leg ending the shift
+                out[v.vehicle_id] = v.latest_end_s - self.overtime_s[leg.shift_id]
         return out
 
     def to_time(self, seconds: float) -> dt.datetime:

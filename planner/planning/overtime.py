@@ -31,8 +31,9 @@ from dataclasses import replace
 
 from planner.demand.resources import UnitShift
 from planner.demand.weekly import VisitRequirement
+from planner.demand.windows import TimeWindow, merge
 from planner.planning.breaks import without_stops
-from planner.routing.problem import RoutingProblem
+from planner.routing.problem import RoutingProblem, Vehicle
 from planner.routing.solver import Solution
 from planner.routing.solver.solution import Route
 
@@ -46,21 +47,11 @@ def post_spans(
     posts: Iterable[VisitRequirement],
 ) -> dict[str, list[tuple[dt.datetime, dt.datetime]]]:
     """Each post site's slots joined into spans of continuous presence, by site id."""
-    slots: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
+    slots: dict[str, list[TimeWindow]] = {}
     for req in posts:
         if req.presence == "post":
-            for w in req.windows:
-                slots.setdefault(req.site_id, []).append((w.start, w.end))
-    out: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
-    for site, spans in slots.items():
-        merged: list[tuple[dt.datetime, dt.datetime]] = []
-        for a, b in sorted(spans):
-            if merged and a <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-            else:
-                merged.append((a, b))
-        out[site] = merged
-    return out
+            slots.setdefault(req.site_id, []).extend(req.windows)
+    return {site: [(w.start, w.end) for w in merge(wins)] for site, wins in slots.items()}
 
 
 def post_overtime_s(
@@ -110,13 +101,13 @@ def post_overtime_s(
     return out
 
 
-def _trimmed(route: Route, end_s: float, problem: RoutingProblem, keep: set[str]) -> Route:
-    """``route`` without the optional stops after which it returns late but not from a post."""
-    veh = next(v for v in problem.vehicles if v.vehicle_id == route.vehicle_id)
-    required = {v.visit_id for v in problem.visits if v.required}
+def _trimmed(
+    route: Route, end_s: float, veh: Vehicle, problem: RoutingProblem, keep: set[str]
+) -> Route:
+    """``route`` without the last stops after which it returns late, up to one in ``keep``."""
     while route.stops and route.return_s > end_s + TOL_S:
         last = route.stops[-1].visit_id
-        if last in keep or last in required:
+        if last in keep:
             break
         route = without_stops(route, {last}, veh, problem)
     return route
@@ -135,6 +126,8 @@ def drop_overtime_work(
     stop is not a post slot loses its last stop until it returns in time or ends on a post (a
     required visit is kept: it then shows as overtime in the plan, which is the truth).
     """
+    vehicles = {v.vehicle_id: v for v in problem.vehicles}
+    keep = set(posts) | {v.visit_id for v in problem.visits if v.required}
     routes = []
     dropped: set[str] = set()
     for r in solution.routes:
@@ -142,7 +135,7 @@ def drop_overtime_work(
         if end_s is None or r.return_s <= end_s + TOL_S:
             routes.append(r)
             continue
-        kept = _trimmed(r, end_s, problem, posts)
+        kept = _trimmed(r, end_s, vehicles[r.vehicle_id], problem, keep)
         dropped |= {s.visit_id for s in r.stops} - {s.visit_id for s in kept.stops}
         routes.append(kept)
     if not dropped:
